@@ -1,0 +1,97 @@
+//! The rotation function: one DescribeSecret, the preamble, then one step.
+
+use std::time::Duration;
+
+use crate::context::SecretContext;
+use crate::deadline::Deadline;
+use crate::error::RotationError;
+use crate::event::{RotationEvent, Step};
+use crate::outcome::StepOutcome;
+use crate::preamble::{self, Preamble};
+use crate::rotator::Rotator;
+use crate::secrets_manager::SecretsManager;
+use crate::settings::RotationSettings;
+use crate::steps;
+
+/// Time kept back from the Lambda deadline so a slow step still reports a typed error.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
+
+/// A rotator bound to a Secrets Manager port: what a Lambda invocation, the CLI and the test kit
+/// all run.
+#[derive(Debug)]
+pub struct RotationFunction<R, S> {
+    rotator: R,
+    secrets: S,
+    settings: RotationSettings,
+}
+
+impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
+    /// Binds a rotator to a Secrets Manager port.
+    pub fn new(rotator: R, secrets: S, settings: RotationSettings) -> Self {
+        Self {
+            rotator,
+            secrets,
+            settings,
+        }
+    }
+
+    /// The rotator.
+    pub fn rotator(&self) -> &R {
+        &self.rotator
+    }
+
+    /// The Secrets Manager port.
+    pub fn secrets(&self) -> &S {
+        &self.secrets
+    }
+
+    /// Runs one invocation: exactly one DescribeSecret, the preamble, then the event's step,
+    /// all bounded by `deadline`.
+    pub async fn invoke(
+        &self,
+        event: &RotationEvent,
+        deadline: Deadline,
+    ) -> Result<StepOutcome, RotationError> {
+        let step = event.step;
+        tracing::info!(secret_id = %event.secret_id, token = %event.client_request_token, %step, "rotation step started");
+        let result = if deadline.remaining().is_zero() {
+            Err(RotationError::DeadlineExceeded { step })
+        } else {
+            match tokio::time::timeout_at(deadline.instant(), self.run(event, deadline)).await {
+                Ok(result) => result,
+                Err(_elapsed) => Err(RotationError::DeadlineExceeded { step }),
+            }
+        };
+        match &result {
+            Ok(outcome) => {
+                tracing::info!(secret_id = %event.secret_id, %step, %outcome, "rotation step succeeded")
+            }
+            Err(error) => tracing::error!(
+                secret_id = %event.secret_id,
+                %step,
+                error_type = crate::Classify::error_type(error),
+                %error,
+                "rotation step failed"
+            ),
+        }
+        result
+    }
+
+    async fn run(&self, event: &RotationEvent, deadline: Deadline) -> Result<StepOutcome, RotationError> {
+        let description = self
+            .secrets
+            .describe_secret(&event.secret_id)
+            .await
+            .map_err(|source| RotationError::secrets_manager("DescribeSecret", source))?;
+        if preamble::check(&description, event)? == Preamble::AlreadyCurrent {
+            return Ok(StepOutcome::AlreadyCurrent);
+        }
+        let secret = SecretContext::new(&self.secrets, event, &description, &self.settings, deadline);
+        match event.step {
+            Step::CreateSecret => steps::create_secret(&self.rotator, &self.secrets, secret).await,
+            Step::SetSecret => steps::set_secret(&self.rotator, secret).await,
+            Step::TestSecret => steps::test_secret(&self.rotator, secret).await,
+            Step::FinishSecret => steps::finish_secret(&self.secrets, secret).await,
+        }
+    }
+}

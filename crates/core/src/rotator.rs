@@ -1,0 +1,58 @@
+//! The extension point: what a user implements to rotate their own kind of secret.
+
+use std::future::Future;
+
+use crate::context::{CreateContext, SecretContext, StepContext};
+use crate::error::RotatorError;
+use crate::password::DEFAULT_EXCLUDE_CHARACTERS;
+use crate::secret::SecretJson;
+
+/// Rotates one kind of secret. The protocol (preamble, labels, idempotency, retries) is core's;
+/// a rotator only says how to make a new value, how to apply it, and how to test it.
+///
+/// Methods may be written as `async fn` in the `impl`. Every method may run more than once for
+/// the same rotation (Secrets Manager retries, duplicate invocations, crashes), so each must
+/// converge: doing it again after it succeeded must succeed without changing anything.
+pub trait Rotator: Send + Sync {
+    /// The default for `EXCLUDE_CHARACTERS` when the variable is unset.
+    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = DEFAULT_EXCLUDE_CHARACTERS;
+
+    /// Builds the AWSPENDING value during createSecret.
+    ///
+    /// Called only when the pending version has no value yet. The default copies AWSCURRENT's
+    /// JSON verbatim (unknown keys and value types kept) with a new `password`.
+    fn create_pending(
+        &self,
+        ctx: &CreateContext<'_>,
+    ) -> impl Future<Output = Result<SecretJson, RotatorError>> + Send {
+        async move {
+            let mut pending = ctx.current().clone();
+            pending.set_password(&ctx.new_password().await?);
+            Ok(pending)
+        }
+    }
+
+    /// setSecret: make the external system accept the pending value.
+    ///
+    /// Must be a no-op when the pending value is already in effect.
+    fn set_secret(&self, ctx: &StepContext<'_>) -> impl Future<Output = Result<(), RotatorError>> + Send;
+
+    /// testSecret: prove the pending value works. Must not change anything.
+    fn test_secret(&self, ctx: &StepContext<'_>) -> impl Future<Output = Result<(), RotatorError>> + Send;
+
+    /// testSecret when AWSPENDING has no value.
+    ///
+    /// Secrets Manager does this to check a rotation configuration (RotateSecret with
+    /// `RotateImmediately=false`): it creates an empty AWSPENDING version, runs only testSecret,
+    /// then removes the version. There is no new value to test, so the default succeeds after
+    /// core has read AWSCURRENT; engines override it to check that AWSCURRENT can log in.
+    fn test_configuration(
+        &self,
+        ctx: &SecretContext<'_>,
+    ) -> impl Future<Output = Result<(), RotatorError>> + Send {
+        async move {
+            ctx.current().await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! rotor-core's integration tests: one binary, one link.
+#![allow(unreachable_pub, reason = "test modules are private to this binary")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code fails loudly"
+)]
+
+mod core {
+    pub mod preamble;
+    pub mod steps;
+    pub mod support;
+}
