@@ -83,6 +83,7 @@
 //! In a Lambda binary, `rotor_core::lambda::run(ApiKeyRotator).await` is the whole `main`.
 
 mod context;
+pub mod database;
 mod deadline;
 mod error;
 mod event;
