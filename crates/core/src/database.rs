@@ -424,7 +424,7 @@ mod tests {
         );
         assert_eq!(alternate_username(&"a".repeat(58), 63), None);
         assert_eq!(
-            alternate_username(&"é".repeat(28), 63),
+            alternate_username(&"é".repeat(29), 63),
             None,
             "the limit counts bytes, not characters"
         );
