@@ -87,6 +87,7 @@ pub mod database;
 mod deadline;
 mod error;
 mod event;
+pub mod fault;
 mod function;
 pub mod lambda;
 pub mod logging;
