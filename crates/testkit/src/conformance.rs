@@ -1,0 +1,180 @@
+//! A conformance suite that any [`Rotator`] can run: the rotation protocol's promises, checked
+//! against the rotator's own external system.
+//!
+//! # Design
+//!
+//! Secrets Manager retries any step at will, invokes a step twice at once, and a function can die
+//! between any two calls. Core makes the protocol idempotent; this suite proves that a rotator
+//! keeps that promise too. A rotator author supplies a [`Fixture`]: a fresh external system per
+//! scenario, the secret that logs in to it, and one question the suite asks after every
+//! scenario: *does this value log in now?* ([`Fixture::current_works`]). The suite plays Secrets
+//! Manager with core's in-memory model behind [`FaultySecretsManager`], and checks:
+//!
+//! - **full rotation**: the four steps succeed, AWSCURRENT moves, AWSPREVIOUS keeps the old
+//!   value, unknown fields survive, and the new AWSCURRENT works;
+//! - **preamble**: rotation disabled, an unknown token, a token that is not AWSPENDING, a token
+//!   that is already AWSCURRENT, and a configuration test on an empty AWSPENDING, each for every
+//!   step, without touching the external system;
+//! - **idempotency**: each step run twice in a row; the second run succeeds and changes nothing;
+//! - **duplicates**: each step invoked twice concurrently (`tokio::join!`; the port yields before
+//!   every call so the two interleave); a duplicate may fail only if its retry succeeds;
+//! - **crashes**: a crash before and after every Secrets Manager call of a rotation (and every
+//!   external operation, with [`Fixture::fault_points`]), followed by Secrets Manager's recovery:
+//!   retries with the same token, then cancelling the stuck rotation and starting a new one;
+//!   each scenario must end with AWSCURRENT working (zero lockouts);
+//! - **leaks**: no value the suite ever stored (whole values and [`Fixture::SECRET_FIELDS`]) and
+//!   no RotationToken appears in any log line (captured at TRACE in production format) or in any
+//!   error message.
+//!
+//! [`check`] returns a [`Report`]; [`run`] panics with every finding. For a rotator without a
+//! network, the suite takes well under a second.
+//!
+//! Run it on a current-thread runtime (`#[tokio::test]`'s default) so that log capture sees
+//! every line:
+//!
+//! ```no_run
+//! # use rotor_core::{Rotator, RotatorError, SecretJson, StepContext};
+//! # struct MyRotator;
+//! # impl Rotator for MyRotator {
+//! #     async fn set_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> { Ok(()) }
+//! #     async fn test_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> { Ok(()) }
+//! # }
+//! use rotor_testkit::conformance::{self, Fixture};
+//!
+//! struct MyFixture;
+//!
+//! impl Fixture for MyFixture {
+//!     type Rotator = MyRotator;
+//!     fn initial_value(&self) -> String { r#"{"password":"initial"}"#.into() }
+//!     fn rotator(&self) -> MyRotator { MyRotator }
+//!     async fn current_works(&self, _secret: &SecretJson) -> bool { true }
+//! }
+//!
+//! # async fn example() {
+//! let report = conformance::run(async || MyFixture).await;
+//! assert_eq!(report.lockouts, 0);
+//! # }
+//! ```
+
+mod crashes;
+mod idempotency;
+mod leaks;
+mod preamble;
+mod report;
+mod scenario;
+
+use std::future::Future;
+use std::time::Instant;
+
+use rotor_core::fault::FaultPoints;
+use rotor_core::{Rotator, SecretJson};
+
+pub use report::{Finding, Report};
+
+#[cfg(doc)]
+use crate::faults::FaultySecretsManager;
+
+/// What a rotator author provides: one external system per scenario, and a way to ask it which
+/// credential is live.
+///
+/// The suite calls the factory given to [`run`] once per scenario, so every scenario starts from
+/// [`initial_value`](Fixture::initial_value) being the working credential.
+pub trait Fixture {
+    /// The rotator under test.
+    type Rotator: Rotator;
+
+    /// Fields whose values are secrets. Their values must never appear in logs or errors.
+    const SECRET_FIELDS: &'static [&'static str] = &["password"];
+
+    /// The AWSCURRENT value the secret starts with; it must work against the external system.
+    fn initial_value(&self) -> String;
+
+    /// A rotator bound to this fixture's external system.
+    fn rotator(&self) -> Self::Rotator;
+
+    /// Whether `secret` is the credential the external system accepts now: it logs in, or it is
+    /// the key consumers verify with. After every scenario the suite asks this of AWSCURRENT; a
+    /// `false` is a lockout.
+    fn current_works(&self, secret: &SecretJson) -> impl Future<Output = bool>;
+
+    /// Fault points the rotator calls around its own external operations, if it has any. When
+    /// given, the suite also crashes the rotation at each of those operations.
+    fn fault_points(&self) -> Option<FaultPoints> {
+        None
+    }
+}
+
+/// Runs every check and returns what it found, without panicking.
+pub async fn check<F: Fixture>(factory: impl AsyncFn() -> F) -> Report {
+    let started = Instant::now();
+    let mut report = Report::default();
+    let capture = crate::capture::LogCapture::start();
+    let mut needles = leaks::Needles::default();
+    if full_rotation_conforms(&factory, &mut report, &mut needles).await {
+        preamble::check(&factory, &mut report, &mut needles).await;
+        idempotency::check_repeats(&factory, &mut report, &mut needles).await;
+        idempotency::check_duplicates(&factory, &mut report, &mut needles).await;
+        crashes::check(&factory, &mut report, &mut needles).await;
+    }
+    leaks::check_logs(&capture, &needles, &mut report);
+    drop(capture);
+    report.elapsed = started.elapsed();
+    report
+}
+
+/// Runs every check; panics with all findings when the rotator does not conform.
+pub async fn run<F: Fixture>(factory: impl AsyncFn() -> F) -> Report {
+    let report = check(factory).await;
+    report.assert_conforms();
+    report
+}
+
+/// The baseline: the fixture is usable and one clean rotation works. Later checks only make
+/// sense when this passes.
+async fn full_rotation_conforms<F: Fixture>(
+    factory: &impl AsyncFn() -> F,
+    report: &mut Report,
+    needles: &mut leaks::Needles,
+) -> bool {
+    const CHECK: &str = "rotation";
+    report.ran(CHECK);
+    let scenario = match scenario::Scenario::start(factory, "a clean rotation", report).await {
+        Ok(scenario) => scenario,
+        Err(problem) => {
+            report.fail(CHECK, "set-up", problem);
+            return false;
+        }
+    };
+    let before = report.findings().len();
+    let old_version = scenario.current_version().await;
+    let token = match scenario.start_rotation() {
+        Ok(token) => token,
+        Err(problem) => {
+            report.fail(CHECK, scenario.name(), problem);
+            return false;
+        }
+    };
+    scenario.count_calls();
+    for step in rotor_core::Step::ALL {
+        scenario.store().reset_calls();
+        if let Err(error) = scenario.step(&token, step).await {
+            needles.error(&error);
+            let problem = format!("{step} failed: {}", leaks::describe(&error));
+            report.fail(CHECK, scenario.name(), problem);
+            scenario.collect(needles).await;
+            return false;
+        }
+        report.calls_per_rotation.push((step, scenario.calls()));
+    }
+    report.external_operations = scenario.external_operations();
+    scenario
+        .expect_rotated(&token, old_version.as_deref(), CHECK, report)
+        .await;
+    scenario.expect_fields_kept(CHECK, report).await;
+    scenario.expect_current_works(CHECK, report).await;
+    scenario.collect(needles).await;
+    report.findings().len() == before
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,344 @@
+//! One scenario: a fresh fixture, a secret in core's in-memory model behind the fault-injecting
+//! port, and the rotation function that binds them. Plays Secrets Manager, including its
+//! recovery from failed rotations.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
+use rotor_core::{
+    Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction, RotationSettings,
+    RotationToken, Rotator, SecretJson, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome,
+};
+
+use super::leaks::{self, Needles};
+use super::{Fixture, Report};
+use crate::faults::FaultySecretsManager;
+
+/// The log message that marks the start of a scenario.
+pub(super) const SCENARIO_STARTED: &str = "conformance scenario started";
+
+/// A field the suite adds to the initial value; every rotation must keep it.
+pub(super) const MARKER_FIELD: &str = "rotor_conformance_marker";
+const MARKER_VALUE: &str = "unknown fields survive rotation";
+
+/// How many times Secrets Manager invokes a failing step (Lambda's two async retries).
+const STEP_ATTEMPTS: usize = 3;
+/// How many times RotateSecret re-attempts a rotation whose AWSPENDING is stuck.
+const ROTATION_ATTEMPTS: usize = 2;
+/// The time one invocation may take.
+const STEP_BUDGET: Duration = Duration::from_secs(30);
+
+type Store = FaultySecretsManager<InMemorySecretsManager>;
+
+/// A secret, a rotator and the fixture behind it, in the state a test leaves them.
+pub(super) struct Scenario<F: Fixture> {
+    name: String,
+    fixture: F,
+    function: RotationFunction<F::Rotator, Store>,
+    arn: String,
+    rotation_token: RotationToken,
+}
+
+impl<F: Fixture> Scenario<F> {
+    /// A fresh fixture and a secret holding its initial value plus [`MARKER_FIELD`]. Fails when
+    /// the fixture is unusable: its initial value is not a JSON object or does not work.
+    pub(super) async fn start(
+        factory: &impl AsyncFn() -> F,
+        name: impl Into<String>,
+        report: &mut Report,
+    ) -> Result<Self, String> {
+        report.scenarios += 1;
+        let name = name.into();
+        // Lets the leak check name the scenario a leaking line came from.
+        tracing::info!(scenario = %name, "{SCENARIO_STARTED}");
+        let fixture = factory().await;
+        let mut initial = SecretJson::parse(&SecretValue::new(fixture.initial_value()))
+            .map_err(|problem| format!("Fixture::initial_value is unusable: {problem}"))?;
+        initial.set(MARKER_FIELD, MARKER_VALUE);
+        if !fixture.current_works(&initial).await {
+            return Err(
+                "Fixture::current_works rejects Fixture::initial_value: the fixture's \
+                        external system must accept the initial secret"
+                    .into(),
+            );
+        }
+        let model = InMemorySecretsManager::new();
+        let arn = model
+            .create_secret("conformance", &initial.to_secret_value())
+            .map_err(|error| format!("CreateSecret in the in-memory model failed: {error}"))?;
+        let settings = RotationSettings::new(<F::Rotator as Rotator>::DEFAULT_EXCLUDE_CHARACTERS);
+        let function = RotationFunction::new(fixture.rotator(), FaultySecretsManager::new(model), settings);
+        Ok(Self {
+            name,
+            fixture,
+            function,
+            arn,
+            rotation_token: RotationToken::new(leaks::random_token("rotation-token")),
+        })
+    }
+
+    /// The scenario's name, for findings.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The fault-injecting port.
+    pub(super) fn store(&self) -> &Store {
+        self.function.secrets()
+    }
+
+    /// The model behind the port; calls to it are neither recorded nor failed.
+    pub(super) fn model(&self) -> &InMemorySecretsManager {
+        self.store().inner()
+    }
+
+    /// The fixture of this scenario.
+    pub(super) fn fixture(&self) -> &F {
+        &self.fixture
+    }
+
+    /// The secret's ARN.
+    pub(super) fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// What RotateSecret does first: an empty AWSPENDING version. Returns its token.
+    pub(super) fn start_rotation(&self) -> Result<String, String> {
+        self.model()
+            .start_rotation(&self.arn)
+            .map_err(|error| format!("RotateSecret refused to start a rotation: {error}"))
+    }
+
+    /// Resets the call log of the port and of the fixture's fault points.
+    pub(super) fn count_calls(&self) {
+        self.store().reset_calls();
+        if let Some(points) = self.fixture.fault_points() {
+            points.clear_log();
+        }
+    }
+
+    /// Secrets Manager calls since [`count_calls`](Self::count_calls).
+    pub(super) fn calls(&self) -> Vec<&'static str> {
+        self.store().calls()
+    }
+
+    /// External operations the rotator logged since [`count_calls`](Self::count_calls).
+    pub(super) fn external_operations(&self) -> Vec<String> {
+        self.fixture
+            .fault_points()
+            .map(|points| points.log())
+            .unwrap_or_default()
+    }
+
+    /// One invocation, as Secrets Manager sends it (with a RotationToken).
+    pub(super) async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
+        let mut event = RotationEvent::new(&self.arn, token, step);
+        event.rotation_token = Some(self.rotation_token.clone());
+        self.function.invoke(&event, Deadline::after(STEP_BUDGET)).await
+    }
+
+    /// `VersionIdsToStages`.
+    pub(super) async fn labels(&self) -> BTreeMap<String, Vec<String>> {
+        self.model()
+            .describe_secret(&self.arn)
+            .await
+            .map(|description| description.versions)
+            .unwrap_or_default()
+    }
+
+    /// The version carrying AWSCURRENT.
+    pub(super) async fn current_version(&self) -> Option<String> {
+        let labels = self.labels().await;
+        holder(&labels, StagingLabel::Current)
+    }
+
+    /// The value of one version, `None` while it has none.
+    pub(super) async fn value_of(&self, version_id: &str) -> Option<SecretValue> {
+        self.model()
+            .get_secret_value(&self.arn, VersionSelector::version(version_id))
+            .await
+            .ok()
+            .map(|version| version.value)
+    }
+
+    /// The AWSCURRENT value, parsed.
+    pub(super) async fn current_value(&self) -> Option<SecretJson> {
+        let version = self
+            .model()
+            .get_secret_value(&self.arn, VersionSelector::stage(StagingLabel::Current))
+            .await
+            .ok()?;
+        SecretJson::parse(&version.value).ok()
+    }
+
+    /// Runs the four steps; Secrets Manager invokes a failing step up to [`STEP_ATTEMPTS`] times.
+    /// Returns the error that made the rotation fail.
+    pub(super) async fn run_steps(&self, token: &str, needles: &mut Needles) -> Result<(), String> {
+        for step in Step::ALL {
+            let mut last = String::new();
+            let mut done = false;
+            for _attempt in 0..STEP_ATTEMPTS {
+                match self.step(token, step).await {
+                    Ok(_) => {
+                        done = true;
+                        break;
+                    }
+                    Err(error) => {
+                        needles.error(&error);
+                        last = leaks::describe(&error);
+                    }
+                }
+            }
+            if !done {
+                return Err(format!("{step} failed {STEP_ATTEMPTS} times, last: {last}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Secrets Manager's recovery after a failure: re-attempt the rotation with the same token;
+    /// when it stays stuck, remove AWSPENDING from its version and start a new rotation.
+    /// Returns the token that completed, or the history of failures.
+    pub(super) async fn recover(&self, token: &str, needles: &mut Needles) -> Result<String, String> {
+        let mut history = Vec::new();
+        for attempt in 1..=ROTATION_ATTEMPTS {
+            match self.run_steps(token, needles).await {
+                Ok(()) => return Ok(token.to_owned()),
+                Err(failure) => history.push(format!("attempt {attempt} with the same token: {failure}")),
+            }
+        }
+        let cancelled = self
+            .model()
+            .update_secret_version_stage(UpdateVersionStage {
+                secret_id: &self.arn,
+                stage: StagingLabel::Pending,
+                move_to: None,
+                remove_from: Some(token),
+            })
+            .await;
+        if let Err(error) = cancelled {
+            history.push(format!(
+                "removing AWSPENDING from the stuck version failed: {error}"
+            ));
+            return Err(history.join("; "));
+        }
+        let fresh = match self.start_rotation() {
+            Ok(fresh) => fresh,
+            Err(refused) => {
+                history.push(refused);
+                return Err(history.join("; "));
+            }
+        };
+        match self.run_steps(&fresh, needles).await {
+            Ok(()) => Ok(fresh),
+            Err(failure) => {
+                history.push(format!("a new rotation after cancelling: {failure}"));
+                Err(history.join("; "))
+            }
+        }
+    }
+
+    /// Checks that `token` is AWSCURRENT and the old AWSCURRENT version is AWSPREVIOUS.
+    pub(super) async fn expect_rotated(
+        &self,
+        token: &str,
+        old_version: Option<&str>,
+        check: &'static str,
+        report: &mut Report,
+    ) {
+        let labels = self.labels().await;
+        if holder(&labels, StagingLabel::Current).as_deref() != Some(token) {
+            report.fail(
+                check,
+                &self.name,
+                format!("AWSCURRENT is not on the new version {token}: {labels:?}"),
+            );
+        }
+        if old_version.is_some() && holder(&labels, StagingLabel::Previous).as_deref() != old_version {
+            report.fail(
+                check,
+                &self.name,
+                format!("AWSPREVIOUS is not on the old AWSCURRENT version {old_version:?}: {labels:?}"),
+            );
+        }
+        let old_value = match old_version {
+            Some(version) => self.value_of(version).await,
+            None => None,
+        };
+        if old_value.is_some() && old_value == self.value_of(token).await {
+            report.fail(
+                check,
+                &self.name,
+                "the new AWSCURRENT value equals the old one: nothing rotated",
+            );
+        }
+    }
+
+    /// Checks that AWSCURRENT still has every field of the initial value, the marker included.
+    pub(super) async fn expect_fields_kept(&self, check: &'static str, report: &mut Report) {
+        match self.current_value().await {
+            Some(current) if current.get(MARKER_FIELD).is_some() => {}
+            Some(_) => report.fail(
+                check,
+                &self.name,
+                format!("the new value dropped the unknown field {MARKER_FIELD:?}: fields the rotator does not know must survive"),
+            ),
+            None => report.fail(check, &self.name, "AWSCURRENT has no JSON value"),
+        }
+    }
+
+    /// Checks that AWSCURRENT is the live credential; a failure is a lockout. Returns whether it is.
+    pub(super) async fn expect_current_works(&self, check: &'static str, report: &mut Report) -> bool {
+        let works = match self.current_value().await {
+            Some(current) => self.fixture.current_works(&current).await,
+            None => false,
+        };
+        if !works {
+            report.lockouts += 1;
+            let labels = self.labels().await;
+            report.fail(
+                check,
+                &self.name,
+                format!("lockout: AWSCURRENT does not work against the external system (labels {labels:?})"),
+            );
+        }
+        works
+    }
+
+    /// Checks that no rotation is left in progress: AWSPENDING is absent or on AWSCURRENT.
+    pub(super) async fn expect_settled(&self, check: &'static str, report: &mut Report) {
+        let labels = self.labels().await;
+        let pending = holder(&labels, StagingLabel::Pending);
+        if pending.is_some() && pending != holder(&labels, StagingLabel::Current) {
+            report.fail(
+                check,
+                &self.name,
+                format!("AWSPENDING is stuck on a version that is not AWSCURRENT: {labels:?}"),
+            );
+        }
+    }
+
+    /// Adds every value this scenario stored, and its RotationToken, to the leak needles.
+    pub(super) async fn collect(&self, needles: &mut Needles) {
+        needles.token(self.rotation_token.expose());
+        let versions = self
+            .model()
+            .list_secret_version_ids(&self.arn)
+            .await
+            .unwrap_or_default();
+        for version in versions {
+            if let Some(value) = self.value_of(&version.version_id).await {
+                needles.value(&value, F::SECRET_FIELDS, &version.version_id);
+            }
+        }
+    }
+}
+
+/// The version carrying `label`.
+pub(super) fn holder(labels: &BTreeMap<String, Vec<String>>, label: StagingLabel) -> Option<String> {
+    labels
+        .iter()
+        .find(|(_, stages)| stages.iter().any(|stage| stage == label.as_str()))
+        .map(|(id, _)| id.clone())
+}

@@ -1,0 +1,224 @@
+//! The suite against a fake credential service: a correct rotator passes, and each kind of
+//! broken rotator is caught by the check that names its flaw.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code fails loudly")]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rotor_core::fault::FaultPoints;
+use rotor_core::{Classify, ErrorClass, Rotator, RotatorError, SecretJson, StepContext};
+use secrecy::ExposeSecret;
+
+use super::{Fixture, check, run};
+
+/// The fake service refused a password.
+#[derive(Debug, thiserror::Error)]
+#[error("the service refused the password")]
+struct Refused;
+
+impl Classify for Refused {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::AuthFailure
+    }
+    fn error_type(&self) -> &'static str {
+        "Refused"
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flaw {
+    None,
+    /// setSecret refuses when the pending password is already active.
+    NotIdempotent,
+    /// setSecret logs the new password.
+    LogsPassword,
+    /// setSecret sets a password of its own instead of the pending one.
+    IgnoresPending,
+}
+
+/// A service that accepts exactly one password.
+#[derive(Debug)]
+struct Service {
+    active: Mutex<String>,
+    points: FaultPoints,
+}
+
+struct ServiceRotator {
+    service: Arc<Service>,
+    flaw: Flaw,
+}
+
+fn password(secret: &SecretJson) -> String {
+    secret
+        .password()
+        .map(|p| p.expose_secret().to_owned())
+        .unwrap_or_default()
+}
+
+impl Rotator for ServiceRotator {
+    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+        let pending = password(ctx.pending());
+        let current = password(ctx.current().await?);
+        if self.flaw == Flaw::LogsPassword {
+            tracing::debug!(password = %pending, "setting the new password");
+        }
+        let ticket = self.service.points.before("set password")?;
+        {
+            let mut active = self.service.active.lock().unwrap();
+            if *active == pending && self.flaw != Flaw::NotIdempotent {
+                return Ok(());
+            }
+            if *active != current {
+                return Err(Refused.into());
+            }
+            *active = match self.flaw {
+                Flaw::IgnoresPending => format!("{pending}-but-different"),
+                _ => pending,
+            };
+        }
+        ticket.after()?;
+        Ok(())
+    }
+
+    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+        let works = *self.service.active.lock().unwrap() == password(ctx.pending());
+        if works || self.flaw == Flaw::IgnoresPending {
+            Ok(())
+        } else {
+            Err(Refused.into())
+        }
+    }
+}
+
+struct ServiceFixture {
+    service: Arc<Service>,
+    flaw: Flaw,
+}
+
+const INITIAL_PASSWORD: &str = "initial-password-0123";
+
+impl Fixture for ServiceFixture {
+    type Rotator = ServiceRotator;
+
+    fn initial_value(&self) -> String {
+        format!(r#"{{"username":"app","password":"{INITIAL_PASSWORD}","host":"db.internal"}}"#)
+    }
+
+    fn rotator(&self) -> ServiceRotator {
+        ServiceRotator {
+            service: self.service.clone(),
+            flaw: self.flaw,
+        }
+    }
+
+    async fn current_works(&self, secret: &SecretJson) -> bool {
+        *self.service.active.lock().unwrap() == password(secret)
+    }
+
+    fn fault_points(&self) -> Option<FaultPoints> {
+        Some(self.service.points.clone())
+    }
+}
+
+fn fixture(flaw: Flaw) -> impl AsyncFn() -> ServiceFixture {
+    async move || ServiceFixture {
+        service: Arc::new(Service {
+            active: Mutex::new(INITIAL_PASSWORD.to_owned()),
+            points: FaultPoints::recording(),
+        }),
+        flaw,
+    }
+}
+
+#[tokio::test]
+async fn a_correct_rotator_conforms_quickly_with_every_call_crashed() {
+    let report = run(fixture(Flaw::None)).await;
+    assert_eq!(report.calls_in_a_rotation(), 11, "{report}");
+    assert_eq!(report.external_operations, ["set password"]);
+    assert_eq!(report.crashes_injected, 2 * (11 + 1), "{report}");
+    assert_eq!(report.crashes_not_fired, 0, "{report}");
+    assert_eq!(report.lockouts, 0);
+    assert_eq!(
+        report.checks,
+        [
+            "rotation",
+            "preamble",
+            "idempotency",
+            "duplicates",
+            "crashes",
+            "leaks"
+        ]
+    );
+    assert!(report.elapsed < Duration::from_secs(10), "{report}");
+}
+
+#[tokio::test]
+async fn a_set_secret_that_is_not_idempotent_is_caught_by_repeats_duplicates_and_crashes() {
+    let report = check(fixture(Flaw::NotIdempotent)).await;
+    let repeat = report
+        .findings_of("idempotency")
+        .next()
+        .expect("a repeat finding");
+    assert!(
+        repeat.problem.contains("setSecret run a second time failed"),
+        "{report}"
+    );
+    assert!(report.findings_of("duplicates").next().is_some(), "{report}");
+    assert!(
+        report
+            .findings_of("crashes")
+            .any(|f| f.scenario.contains("external operation 1"))
+    );
+    assert!(report.lockouts > 0, "{report}");
+    assert_eq!(report.findings_of("leaks").count(), 0, "{report}");
+}
+
+#[tokio::test]
+async fn a_rotator_that_logs_the_password_is_caught_without_the_finding_leaking_it() {
+    let report = check(fixture(Flaw::LogsPassword)).await;
+    let leaks: Vec<_> = report.findings_of("leaks").collect();
+    assert!(!leaks.is_empty(), "{report}");
+    assert!(leaks[0].problem.contains(r#"field "password""#), "{}", leaks[0]);
+    assert!(
+        leaks[0].problem.contains("setting the new password"),
+        "{}",
+        leaks[0]
+    );
+    assert_eq!(leaks[0].scenario, "a clean rotation");
+    assert!(!report.to_string().contains(INITIAL_PASSWORD));
+    assert_eq!(report.lockouts, 0, "{report}");
+}
+
+#[tokio::test]
+async fn a_rotator_that_sets_a_different_password_is_a_lockout() {
+    let report = check(fixture(Flaw::IgnoresPending)).await;
+    let lockout = report.findings_of("rotation").next().expect("a lockout finding");
+    assert!(lockout.problem.starts_with("lockout"), "{lockout}");
+    assert_eq!(
+        report.checks,
+        ["rotation", "leaks"],
+        "later checks need a clean rotation"
+    );
+}
+
+#[tokio::test]
+#[should_panic(expected = "[idempotency] each step twice in a row: setSecret run a second time failed")]
+async fn run_panics_with_a_precise_message() {
+    run(fixture(Flaw::NotIdempotent)).await;
+}
+
+#[tokio::test]
+async fn a_fixture_whose_initial_value_does_not_work_is_reported_as_such() {
+    let report = check(async || ServiceFixture {
+        service: Arc::new(Service {
+            active: Mutex::new("something-else".into()),
+            points: FaultPoints::none(),
+        }),
+        flaw: Flaw::None,
+    })
+    .await;
+    assert!(
+        report.findings()[0].problem.contains("current_works rejects"),
+        "{report}"
+    );
+}

@@ -1,0 +1,408 @@
+//! A throwaway MariaDB server, started from the installed binaries for one test.
+//!
+//! It shares nothing with the machine's own MariaDB service: its own data directory, a free port on 127.0.0.1
+//! and a unix socket in a private directory. `root` can only log in through that socket (`unix_socket` auth,
+//! for [`MariaDbServer::mariadb`]); over TCP every login needs a password, starting with the `admin` account.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::LaunchError;
+use crate::launch::{
+    LOCALHOST, OsAccount, ScratchDir, ServerCommand, ServerProcess, StopSignal, cached_template, command_as,
+    copy_tree, find_program, random_password, run, spawn_until_ready, start_on_free_port,
+};
+use crate::tls::{TestCa, TlsFiles};
+
+const SERVER: &str = "MariaDB";
+
+/// The OS account the server runs as when the tests run as root.
+const SERVICE_ACCOUNT: &str = "mysql";
+
+/// The account with every privilege that tests use over TCP.
+const ADMIN: &str = "admin";
+
+/// The redo log size, identical at install and at start so the server does not resize it on every start.
+const INNODB_LOG_FILE_SIZE: &str = "--innodb-log-file-size=8M";
+
+/// How a [`MariaDbServer`] is set up. The default is plain TCP with password authentication.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct MariaDbOptions {
+    tls: bool,
+}
+
+impl MariaDbOptions {
+    /// The default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Requires TLS on every TCP connection (`require_secure_transport`), with a certificate for `localhost`
+    /// and `127.0.0.1` signed by a CA made for this server; see [`MariaDbServer::ca_cert_path`].
+    pub fn tls(mut self, required: bool) -> Self {
+        self.tls = required;
+        self
+    }
+}
+
+/// A running throwaway MariaDB server. Dropping it stops the server and deletes all its files.
+pub struct MariaDbServer {
+    // Declared before `dir`: fields drop in order, and the server must be stopped before its files go.
+    process: ServerProcess,
+    dir: ScratchDir,
+    client: PathBuf,
+    socket_user: String,
+    port: u16,
+    password: String,
+    tls: Option<(TestCa, TlsFiles)>,
+}
+
+impl fmt::Debug for MariaDbServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MariaDbServer")
+            .field("port", &self.port)
+            .field("dir", &self.dir.path())
+            .field("password", &"[REDACTED]")
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MariaDbServer {
+    /// Starts a server with the default options.
+    ///
+    /// # Errors
+    /// See [`MariaDbServer::start_with`].
+    pub async fn start() -> Result<Self, LaunchError> {
+        Self::start_with(MariaDbOptions::default()).await
+    }
+
+    /// Starts a server: copies the cached `mariadb-install-db` template (building it first if needed), starts
+    /// `mariadbd` on a free port, waits until it answers and creates `admin` with a fresh random password.
+    ///
+    /// # Errors
+    /// [`LaunchError::ProgramNotFound`] when MariaDB is not installed, [`LaunchError::Exited`] or
+    /// [`LaunchError::NotReady`] (with the end of the error log) when the server does not come up, and the
+    /// other variants for failed setup steps.
+    pub async fn start_with(options: MariaDbOptions) -> Result<Self, LaunchError> {
+        let server_binary = find_program("mariadbd", &[PathBuf::from("/usr/sbin/mariadbd")])?;
+        let client = find_program("mariadb", &[])?;
+        let admin_tool = find_program("mariadb-admin", &[])?;
+        let account = OsAccount::for_server(SERVICE_ACCOUNT)?;
+        let account = account.as_ref();
+        // unix_socket auth maps the OS account of the client to the MariaDB account of the same name.
+        let socket_user = OsAccount::current()?.name().to_owned();
+        let version = server_version(&server_binary).await?;
+        let template = cached_template(&format!("mariadb-template-{version}"), |staging| {
+            install_template(account, &socket_user, staging)
+        })
+        .await?;
+
+        let dir = ScratchDir::create("mariadb", account)?;
+        let paths = ServerPaths { dir: dir.path() };
+        copy_tree(&template.join("data"), &paths.data()).await?;
+        dir.subdir("tmp", account)?;
+        let tls = if options.tls {
+            let ca = TestCa::generate()?;
+            let files = ca.install_for(&dir.subdir("tls", account)?, account)?;
+            Some((ca, files))
+        } else {
+            None
+        };
+
+        let tls_files = tls.as_ref().map(|(_, files)| files);
+        let (socket, error_log) = (paths.socket(), paths.error_log());
+        let (process, port) = start_on_free_port(SERVER, |port| {
+            let mut command = command_as(account, &server_binary);
+            command.args(server_arguments(port, &paths, tls_files));
+            let spec = ServerCommand {
+                server: SERVER,
+                command,
+                log: &error_log,
+                owner: account,
+                stop_signal: StopSignal::Terminate,
+                directory: dir.path(),
+            };
+            spawn_until_ready(spec, || answers_ping(&admin_tool, &socket, &socket_user))
+        })
+        .await?;
+
+        let server = Self {
+            process,
+            dir,
+            client,
+            socket_user,
+            port,
+            password: random_password(),
+            tls,
+        };
+        // sql_log_off keeps the new password out of the general log.
+        server
+            .mariadb(&format!(
+                "SET SESSION sql_log_off = ON;\n\
+                 CREATE USER '{ADMIN}'@'%' IDENTIFIED BY '{password}';\n\
+                 GRANT ALL PRIVILEGES ON *.* TO '{ADMIN}'@'%' WITH GRANT OPTION;\n",
+                password = server.password
+            ))
+            .await?;
+        tracing::debug!(port, dir = %server.dir.path().display(), tls = server.tls.is_some(), "MariaDB ready");
+        Ok(server)
+    }
+
+    /// The address the server listens on: always `127.0.0.1`.
+    pub fn host(&self) -> &'static str {
+        LOCALHOST
+    }
+
+    /// The TCP port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The `admin` account's name and password: every privilege, `WITH GRANT OPTION`, from any host, over TCP
+    /// (with TLS, if the server requires it).
+    pub fn admin(&self) -> (&str, &str) {
+        (ADMIN, &self.password)
+    }
+
+    /// The server's private unix socket, where the test process's OS account logs in as itself (`root` when the
+    /// tests run as root) without a password.
+    pub fn socket_path(&self) -> PathBuf {
+        self.paths().socket()
+    }
+
+    /// The CA certificate that signed the server's certificate (PEM), when the server requires TLS.
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|(ca, _)| ca.ca_cert_pem())
+    }
+
+    /// The file holding [`MariaDbServer::ca_cert_pem`], for `--ssl-ca`, when the server requires TLS.
+    pub fn ca_cert_path(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|(_, files)| files.ca_cert())
+    }
+
+    /// The general query log so far: every connection and every statement, verbatim.
+    ///
+    /// # Errors
+    /// [`LaunchError::Io`] when the log cannot be read.
+    pub fn general_log(&self) -> Result<String, LaunchError> {
+        read_log(&self.paths().general_log())
+    }
+
+    /// The error log so far: startup, shutdown and warnings.
+    ///
+    /// # Errors
+    /// [`LaunchError::Io`] when the log cannot be read.
+    pub fn error_log(&self) -> Result<String, LaunchError> {
+        read_log(&self.paths().error_log())
+    }
+
+    /// Runs `sql` with the `mariadb` client through the private socket, as the OS account of the test process
+    /// (MariaDB's `root` when the tests run as root), and returns its tab-separated output without column names.
+    /// Stops at the first error.
+    ///
+    /// # Errors
+    /// [`LaunchError::CommandFailed`] with the client's error message when a statement fails.
+    pub async fn mariadb(&self, sql: &str) -> Result<String, LaunchError> {
+        let mut command = Command::new(&self.client);
+        command
+            .arg("--no-defaults")
+            .arg(format!("--socket={}", self.socket_path().display()))
+            .arg(format!("--user={}", self.socket_user))
+            .args(["--batch", "--skip-column-names"]);
+        run(command, Some(sql)).await
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
+    /// The temporary directory holding the data directory, socket, logs and certificates; gone after a stop.
+    pub fn work_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Stops the server and deletes its files, reporting a failure to delete them. Dropping the server does the
+    /// same but can only log that failure.
+    ///
+    /// # Errors
+    /// [`LaunchError::Io`] when the directory cannot be removed.
+    pub fn stop(mut self) -> Result<(), LaunchError> {
+        self.process.stop();
+        self.dir.remove()
+    }
+
+    fn paths(&self) -> ServerPaths<'_> {
+        ServerPaths { dir: self.dir.path() }
+    }
+}
+
+/// Where one server keeps its files, all inside its scratch directory.
+#[derive(Debug, Clone, Copy)]
+struct ServerPaths<'a> {
+    dir: &'a Path,
+}
+
+impl ServerPaths<'_> {
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn tmp(&self) -> PathBuf {
+        self.dir.join("tmp")
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.join("mysqld.sock")
+    }
+
+    fn error_log(&self) -> PathBuf {
+        self.dir.join("error.log")
+    }
+
+    fn general_log(&self) -> PathBuf {
+        self.dir.join("general.log")
+    }
+}
+
+/// The server's command line. `--no-defaults` comes first, as mariadbd requires, so no `my.cnf` of the machine
+/// applies.
+fn server_arguments(port: u16, paths: &ServerPaths<'_>, tls: Option<&TlsFiles>) -> Vec<String> {
+    let path = |option: &str, path: &Path| format!("--{option}={}", path.display());
+    let mut arguments = vec![
+        "--no-defaults".to_owned(),
+        path("datadir", &paths.data()),
+        path("tmpdir", &paths.tmp()),
+        format!("--port={port}"),
+        format!("--bind-address={LOCALHOST}"),
+        path("socket", &paths.socket()),
+        path("pid-file", &paths.dir.join("mysqld.pid")),
+        path("log-error", &paths.error_log()),
+        "--general-log=1".to_owned(),
+        path("general-log-file", &paths.general_log()),
+        "--skip-name-resolve".to_owned(),
+        "--skip-log-bin".to_owned(),
+        "--innodb-buffer-pool-size=32M".to_owned(),
+        INNODB_LOG_FILE_SIZE.to_owned(),
+        // Throwaway data: durability and a clean InnoDB shutdown are wasted time.
+        "--innodb-flush-log-at-trx-commit=2".to_owned(),
+        "--skip-innodb-doublewrite".to_owned(),
+        "--innodb-fast-shutdown=2".to_owned(),
+    ];
+    if let Some(files) = tls {
+        arguments.push(path("ssl-ca", files.ca_cert()));
+        arguments.push(path("ssl-cert", files.server_cert()));
+        arguments.push(path("ssl-key", files.server_key()));
+        arguments.push("--require-secure-transport=ON".to_owned());
+    }
+    arguments
+}
+
+/// The version, e.g. `10.11.19`: the template cache key, so an upgrade rebuilds the template.
+async fn server_version(server_binary: &Path) -> Result<String, LaunchError> {
+    let mut command = Command::new(server_binary);
+    command.arg("--version");
+    let output = run(command, None).await?;
+    // "/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1-log for debian-linux-gnu on x86_64 (Debian 12)"
+    output
+        .split_whitespace()
+        .skip_while(|word| *word != "Ver")
+        .nth(1)
+        .and_then(|version| version.split('-').next())
+        .filter(|version| !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .map(str::to_owned)
+        .ok_or_else(|| LaunchError::UnexpectedOutput {
+            program: format!("{} --version", server_binary.display()),
+            output: output.trim().to_owned(),
+        })
+}
+
+/// `mariadb-install-db` into `staging/data`, as `account`, with `root` and `socket_user` able to log in only
+/// through the unix socket.
+async fn install_template(
+    account: Option<&OsAccount>,
+    socket_user: &str,
+    staging: PathBuf,
+) -> Result<(), LaunchError> {
+    if let Some(account) = account {
+        account
+            .chown(&staging)
+            .map_err(|error| LaunchError::io("change owner of", &staging, error))?;
+    }
+    let install = find_program("mariadb-install-db", &[])?;
+    let mut command = command_as(account, &install);
+    command
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", staging.join("data").display()))
+        .arg("--auth-root-authentication-method=socket")
+        .arg(format!("--auth-root-socket-user={socket_user}"))
+        .args(["--skip-test-db", "--skip-name-resolve", INNODB_LOG_FILE_SIZE])
+        // The bootstrap server writes temporary files; the caller's TMPDIR may not be writable by `account`.
+        .env("TMPDIR", &staging);
+    run(command, None).await.map(drop)
+}
+
+/// Whether the server answers `mariadb-admin ping` on its socket (it answers before any login succeeds).
+async fn answers_ping(admin_tool: &Path, socket: &Path, user: &str) -> bool {
+    if !socket.exists() {
+        return false;
+    }
+    let mut command = Command::new(admin_tool);
+    command
+        .arg("--no-defaults")
+        .arg(format!("--socket={}", socket.display()))
+        .arg(format!("--user={user}"))
+        .args(["--connect-timeout=2", "ping"]);
+    run(command, None).await.is_ok()
+}
+
+fn read_log(path: &Path) -> Result<String, LaunchError> {
+    fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|error| LaunchError::io("read", path, error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths() -> ServerPaths<'static> {
+        ServerPaths { dir: Path::new("/w") }
+    }
+
+    #[test]
+    fn no_defaults_comes_first_and_the_server_stays_on_localhost() {
+        let arguments = server_arguments(4242, &paths(), None);
+
+        assert_eq!(arguments[0], "--no-defaults");
+        assert!(arguments.contains(&"--bind-address=127.0.0.1".to_owned()));
+        assert!(arguments.contains(&"--port=4242".to_owned()));
+        assert!(arguments.contains(&"--general-log-file=/w/general.log".to_owned()));
+        assert!(!arguments.iter().any(|argument| argument.starts_with("--ssl")));
+    }
+
+    #[test]
+    fn tls_requires_secure_transport() {
+        let dir = ScratchDir::create("unit", None).unwrap();
+        let files = TestCa::generate().unwrap().write_to(dir.path()).unwrap();
+
+        let arguments = server_arguments(4242, &paths(), Some(&files));
+
+        assert!(arguments.contains(&"--require-secure-transport=ON".to_owned()));
+        assert!(
+            arguments
+                .iter()
+                .any(|argument| argument.starts_with("--ssl-key="))
+        );
+    }
+
+    #[test]
+    fn options_default_to_plain_tcp() {
+        assert!(!MariaDbOptions::new().tls);
+        assert!(MariaDbOptions::new().tls(true).tls);
+    }
+}

@@ -1,0 +1,420 @@
+//! A throwaway PostgreSQL cluster, started from the installed binaries for one test.
+//!
+//! The cluster never shares anything with the machine's own PostgreSQL service (which trusts every login): it
+//! has its own data directory, a free port on 127.0.0.1, and a unix socket in a private directory. Over TCP every
+//! login needs a SCRAM-SHA-256 password; only the private socket is `trust`, for [`PostgresServer::psql`].
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::LaunchError;
+use crate::launch::{
+    LOCALHOST, OsAccount, ScratchDir, ServerCommand, ServerProcess, StopSignal, cached_template, command_as,
+    copy_tree, find_program, is_executable, random_password, run, spawn_until_ready, start_on_free_port,
+};
+use crate::tls::{TestCa, TlsFiles};
+
+const SERVER: &str = "PostgreSQL";
+
+/// The OS account the server runs as when the tests run as root.
+const SERVICE_ACCOUNT: &str = "postgres";
+
+/// The superuser role `initdb` creates.
+const SUPERUSER: &str = "postgres";
+
+/// Where Debian-style packages install each major version's binaries.
+const PACKAGED_VERSIONS: &str = "/usr/lib/postgresql";
+
+/// Environment variable naming the directory that holds `initdb`, `postgres` and `psql`.
+pub const POSTGRES_BIN_DIR_ENV: &str = "ROTOR_PG_BIN";
+
+/// How a [`PostgresServer`] is set up. The default is plain TCP with password authentication.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct PostgresOptions {
+    tls: bool,
+}
+
+impl PostgresOptions {
+    /// The default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Requires TLS on every TCP connection (`hostssl` accepted, `hostnossl` rejected), with a certificate for
+    /// `localhost` and `127.0.0.1` signed by a CA made for this server; see [`PostgresServer::ca_cert_path`].
+    pub fn tls(mut self, required: bool) -> Self {
+        self.tls = required;
+        self
+    }
+}
+
+/// A running throwaway PostgreSQL server. Dropping it stops the server and deletes all its files.
+pub struct PostgresServer {
+    // Declared before `dir`: fields drop in order, and the server must be stopped before its files go.
+    process: ServerProcess,
+    dir: ScratchDir,
+    bin_dir: PathBuf,
+    socket_dir: PathBuf,
+    port: u16,
+    password: String,
+    tls: Option<(TestCa, TlsFiles)>,
+}
+
+impl fmt::Debug for PostgresServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresServer")
+            .field("port", &self.port)
+            .field("dir", &self.dir.path())
+            .field("password", &"[REDACTED]")
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresServer {
+    /// Starts a server with the default options.
+    ///
+    /// # Errors
+    /// See [`PostgresServer::start_with`].
+    pub async fn start() -> Result<Self, LaunchError> {
+        Self::start_with(PostgresOptions::default()).await
+    }
+
+    /// Starts a server: copies the cached `initdb` template (building it first if needed), starts `postgres` on
+    /// a free port, waits until it accepts connections and gives the superuser a fresh random password.
+    ///
+    /// # Errors
+    /// [`LaunchError::ProgramNotFound`] when no PostgreSQL installation is found, [`LaunchError::Exited`] or
+    /// [`LaunchError::NotReady`] (with the end of the server log) when the server does not come up, and the
+    /// other variants for failed setup steps.
+    pub async fn start_with(options: PostgresOptions) -> Result<Self, LaunchError> {
+        let bin_dir = find_bin_dir()?;
+        let account = OsAccount::for_server(SERVICE_ACCOUNT)?;
+        let account = account.as_ref();
+        let version = server_version(&bin_dir).await?;
+        let template = cached_template(&format!("pg-template-{version}"), |staging| {
+            init_template(&bin_dir, account, staging)
+        })
+        .await?;
+
+        let dir = ScratchDir::create("pg", account)?;
+        let data_dir = dir.path().join("data");
+        copy_tree(&template.join("data"), &data_dir).await?;
+        let socket_dir = dir.subdir("socket", account)?;
+        let hba_file = dir.path().join("pg_hba.conf");
+        fs::write(&hba_file, hba_rules(options.tls))
+            .map_err(|error| LaunchError::io("write", &hba_file, error))?;
+        let tls = if options.tls {
+            let ca = TestCa::generate()?;
+            let files = ca.install_for(&dir.subdir("tls", account)?, account)?;
+            Some((ca, files))
+        } else {
+            None
+        };
+        let log = dir.path().join("server.log");
+
+        let tls_files = tls.as_ref().map(|(_, files)| files);
+        let (process, port) = start_on_free_port(SERVER, |port| {
+            let mut command = command_as(account, &bin_dir.join("postgres"));
+            command.arg("-D").arg(&data_dir);
+            for setting in settings(port, &socket_dir, &hba_file, tls_files) {
+                command.arg("-c").arg(setting);
+            }
+            let spec = ServerCommand {
+                server: SERVER,
+                command,
+                log: &log,
+                owner: account,
+                stop_signal: StopSignal::Interrupt,
+                directory: dir.path(),
+            };
+            spawn_until_ready(spec, || std::future::ready(accepts_connections(&data_dir)))
+        })
+        .await?;
+
+        let server = Self {
+            process,
+            dir,
+            bin_dir,
+            socket_dir,
+            port,
+            password: random_password(),
+            tls,
+        };
+        // The session stops statement logging first, so the new password does not land in the server log.
+        server
+            .psql(&format!(
+                "SET log_statement = 'none';\nALTER ROLE {SUPERUSER} PASSWORD '{}';\n",
+                server.password
+            ))
+            .await?;
+        tracing::debug!(port, dir = %server.dir.path().display(), tls = server.tls.is_some(), "PostgreSQL ready");
+        Ok(server)
+    }
+
+    /// The address the server listens on: always `127.0.0.1`.
+    pub fn host(&self) -> &'static str {
+        LOCALHOST
+    }
+
+    /// The TCP port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The superuser's name and password, which work over TCP (with TLS, if the server requires it).
+    pub fn superuser(&self) -> (&str, &str) {
+        (SUPERUSER, &self.password)
+    }
+
+    /// The private directory holding the server's unix socket, where the superuser is trusted without a
+    /// password. Pass it as `host` to a client to connect through the socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    /// The directory of the PostgreSQL binaries in use, which also holds the matching `psql`.
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+
+    /// The CA certificate that signed the server's certificate (PEM), when the server requires TLS.
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|(ca, _)| ca.ca_cert_pem())
+    }
+
+    /// The file holding [`PostgresServer::ca_cert_pem`], for `sslrootcert=`, when the server requires TLS.
+    pub fn ca_cert_path(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|(_, files)| files.ca_cert())
+    }
+
+    /// The server log so far: every connection and every statement (`log_connections`, `log_statement=all`).
+    ///
+    /// # Errors
+    /// [`LaunchError::Io`] when the log cannot be read.
+    pub fn log(&self) -> Result<String, LaunchError> {
+        let path = self.dir.path().join("server.log");
+        fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|error| LaunchError::io("read", path, error))
+    }
+
+    /// Runs `sql` with `psql` as the superuser through the private socket and returns its unaligned,
+    /// tuples-only output (`SELECT 1` gives `"1\n"`). Stops at the first error.
+    ///
+    /// # Errors
+    /// [`LaunchError::CommandFailed`] with psql's error message when a statement fails.
+    pub async fn psql(&self, sql: &str) -> Result<String, LaunchError> {
+        let mut command = Command::new(self.bin_dir.join("psql"));
+        // The caller's PGHOST, PGSSLMODE, ... must not redirect or reconfigure this connection.
+        for (name, _) in std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("PG")) {
+            command.env_remove(name);
+        }
+        command
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(&self.socket_dir)
+            .arg("-p")
+            .arg(self.port.to_string())
+            .args(["-U", SUPERUSER, "-d", "postgres"]);
+        run(command, Some(sql)).await
+    }
+
+    /// The postmaster's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
+    /// The temporary directory holding the data directory, socket, log and certificates; gone after a stop.
+    pub fn work_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Stops the server (fast shutdown) and deletes its files, reporting a failure to delete them.
+    /// Dropping the server does the same but can only log that failure.
+    ///
+    /// # Errors
+    /// [`LaunchError::Io`] when the directory cannot be removed.
+    pub fn stop(mut self) -> Result<(), LaunchError> {
+        self.process.stop();
+        self.dir.remove()
+    }
+}
+
+/// The binaries to use: `$ROTOR_PG_BIN`, else the newest `/usr/lib/postgresql/<major>/bin`, else wherever the
+/// `postgres` on `PATH` really lives.
+fn find_bin_dir() -> Result<PathBuf, LaunchError> {
+    if let Some(dir) = std::env::var_os(POSTGRES_BIN_DIR_ENV) {
+        let dir = PathBuf::from(dir);
+        if !is_executable(&dir.join("postgres")) {
+            return Err(LaunchError::ProgramNotFound {
+                program: "postgres".to_owned(),
+                searched: format!("{POSTGRES_BIN_DIR_ENV}={}", dir.display()),
+            });
+        }
+        return Ok(dir);
+    }
+    let newest_packaged = fs::read_dir(PACKAGED_VERSIONS)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let major: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            is_executable(&bin.join("postgres")).then_some((major, bin))
+        })
+        .max_by_key(|(major, _)| *major);
+    if let Some((_, bin)) = newest_packaged {
+        return Ok(bin);
+    }
+    let on_path = find_program("postgres", &[]).map_err(|_| LaunchError::ProgramNotFound {
+        program: "postgres".to_owned(),
+        searched: format!("${POSTGRES_BIN_DIR_ENV}, {PACKAGED_VERSIONS}/*/bin, $PATH"),
+    })?;
+    // /usr/local/bin/postgres is often a symlink; psql and initdb sit next to its target.
+    let real = fs::canonicalize(&on_path).map_err(|error| LaunchError::io("resolve", &on_path, error))?;
+    Ok(real.parent().map_or(real.clone(), Path::to_path_buf))
+}
+
+/// The full server version, e.g. `15.20`: the template cache key, so a minor upgrade rebuilds the template.
+async fn server_version(bin_dir: &Path) -> Result<String, LaunchError> {
+    let mut command = Command::new(bin_dir.join("postgres"));
+    command.arg("--version");
+    let output = run(command, None).await?;
+    // "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
+    output
+        .split_whitespace()
+        .nth(2)
+        .filter(|version| version.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .map(str::to_owned)
+        .ok_or_else(|| LaunchError::UnexpectedOutput {
+            program: "postgres --version".to_owned(),
+            output: output.trim().to_owned(),
+        })
+}
+
+/// `initdb` into `staging/data`, as `account`. No password yet: each server sets its own.
+async fn init_template(
+    bin_dir: &Path,
+    account: Option<&OsAccount>,
+    staging: PathBuf,
+) -> Result<(), LaunchError> {
+    if let Some(account) = account {
+        account
+            .chown(&staging)
+            .map_err(|error| LaunchError::io("change owner of", &staging, error))?;
+    }
+    let mut command = command_as(account, &bin_dir.join("initdb"));
+    command
+        .arg("-D")
+        .arg(staging.join("data"))
+        .args(["-U", SUPERUSER, "-E", "UTF8", "--locale=C"])
+        .args([
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--no-instructions",
+            "--no-sync",
+        ]);
+    run(command, None).await.map(drop)
+}
+
+/// `pg_hba.conf`: the private socket is trusted; TCP needs a SCRAM password, and TLS too when required.
+fn hba_rules(tls: bool) -> &'static str {
+    if tls {
+        concat!(
+            "local all all trust\n",
+            "hostssl all all 127.0.0.1/32 scram-sha-256\n",
+            "hostnossl all all 127.0.0.1/32 reject\n",
+        )
+    } else {
+        "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+    }
+}
+
+/// The `-c` settings the server starts with.
+fn settings(port: u16, socket_dir: &Path, hba_file: &Path, tls: Option<&TlsFiles>) -> Vec<String> {
+    let mut settings = vec![
+        format!("port={port}"),
+        format!("listen_addresses={LOCALHOST}"),
+        format!("unix_socket_directories={}", socket_dir.display()),
+        "unix_socket_permissions=0700".to_owned(),
+        format!("hba_file={}", hba_file.display()),
+        "password_encryption=scram-sha-256".to_owned(),
+        // The log goes to stderr, which is the log file: tests read it to check logins and statements.
+        "logging_collector=off".to_owned(),
+        "log_connections=on".to_owned(),
+        "log_statement=all".to_owned(),
+        // Throwaway data: durability is wasted time.
+        "fsync=off".to_owned(),
+        "synchronous_commit=off".to_owned(),
+        "full_page_writes=off".to_owned(),
+        "shared_buffers=32MB".to_owned(),
+    ];
+    if let Some(files) = tls {
+        settings.push("ssl=on".to_owned());
+        settings.push(format!("ssl_cert_file={}", files.server_cert().display()));
+        settings.push(format!("ssl_key_file={}", files.server_key().display()));
+    }
+    settings
+}
+
+/// Whether the postmaster says it accepts connections: line 8 of `postmaster.pid` reads `ready` (what
+/// `pg_ctl -w` waits for).
+fn accepts_connections(data_dir: &Path) -> bool {
+    fs::read_to_string(data_dir.join("postmaster.pid")).is_ok_and(|pid_file| {
+        pid_file
+            .lines()
+            .nth(7)
+            .is_some_and(|status| status.trim() == "ready")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_rules_reject_plain_tcp_and_keep_passwords() {
+        let rules = hba_rules(true);
+
+        assert!(rules.contains("hostnossl all all 127.0.0.1/32 reject"));
+        assert!(rules.contains("hostssl all all 127.0.0.1/32 scram-sha-256"));
+        assert!(
+            !rules
+                .lines()
+                .any(|line| line.starts_with("host ") && line.ends_with("trust"))
+        );
+    }
+
+    #[test]
+    fn settings_listen_on_localhost_only_and_log_everything() {
+        let settings = settings(5555, Path::new("/s"), Path::new("/h"), None);
+
+        assert!(settings.contains(&"listen_addresses=127.0.0.1".to_owned()));
+        assert!(settings.contains(&"log_statement=all".to_owned()));
+        assert!(settings.contains(&"log_connections=on".to_owned()));
+        assert!(!settings.iter().any(|setting| setting.starts_with("ssl")));
+    }
+
+    #[test]
+    fn readiness_is_read_from_the_pid_file() {
+        let dir = ScratchDir::create("unit", None).unwrap();
+        let pid_file = dir.path().join("postmaster.pid");
+
+        fs::write(&pid_file, "1\n/d\n0\n5432\n/s\n127.0.0.1\n1 2\nstarting\n").unwrap();
+        let starting = accepts_connections(dir.path());
+        fs::write(&pid_file, "1\n/d\n0\n5432\n/s\n127.0.0.1\n1 2\nready   \n").unwrap();
+        let ready = accepts_connections(dir.path());
+
+        assert!(!starting);
+        assert!(ready);
+    }
+
+    #[test]
+    fn options_default_to_plain_tcp() {
+        assert!(!PostgresOptions::new().tls);
+        assert!(PostgresOptions::new().tls(true).tls);
+    }
+}
