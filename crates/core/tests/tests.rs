@@ -8,6 +8,8 @@
 )]
 
 mod core {
+    pub mod aws_adapter;
+    pub mod differential;
     pub mod preamble;
     pub mod steps;
     pub mod support;

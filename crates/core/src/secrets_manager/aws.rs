@@ -184,15 +184,18 @@ impl SecretsManager for AwsSecretsManager {
         &self,
         secret_id: &str,
     ) -> Result<Vec<VersionSummary>, SecretsManagerError> {
+        // Secrets Manager keeps about 100 versions; a bounded page count guards against a
+        // service or emulator that keeps returning a NextToken.
+        const MAX_PAGES: usize = 20;
         let mut versions = Vec::new();
-        let mut next_token = None;
-        loop {
+        let mut next_token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
             let output = self
                 .client
                 .list_secret_version_ids()
                 .secret_id(secret_id)
                 .include_deprecated(true)
-                .set_next_token(next_token)
+                .set_next_token(next_token.clone())
                 .send()
                 .await
                 .map_err(map_sdk_error)?;
@@ -201,10 +204,14 @@ impl SecretsManager for AwsSecretsManager {
                 stages: entry.version_stages().to_vec(),
                 created: system_time(entry.created_date()),
             }));
-            next_token = output.next_token().map(str::to_owned);
-            if next_token.is_none() {
+            let following = output
+                .next_token()
+                .filter(|token| !token.is_empty())
+                .map(str::to_owned);
+            if following.is_none() || following == next_token || output.versions().is_empty() {
                 break;
             }
+            next_token = following;
         }
         versions.sort_by_key(|version| std::cmp::Reverse(version.created));
         Ok(versions)

@@ -1,0 +1,200 @@
+//! The AWS adapter against a real moto server: every call the core makes, and error mapping.
+
+use rotor_core::password::PasswordPolicy;
+use rotor_core::secrets_manager::{PutSecretValue, UpdateVersionStage, VersionSelector};
+use rotor_core::{AwsSecretsManager, SecretValue, SecretsManager, SecretsManagerError, StagingLabel};
+use rotor_testkit::MotoServer;
+use secrecy::ExposeSecret;
+
+async fn seeded(moto: &MotoServer, name: &str, value: &str) -> (AwsSecretsManager, String) {
+    let secrets = moto.secrets_manager().await;
+    let created = secrets
+        .client()
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap();
+    (secrets, created.arn().unwrap().to_owned())
+}
+
+fn token(n: u8) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+async fn put(
+    secrets: &AwsSecretsManager,
+    arn: &str,
+    token: &str,
+    value: &str,
+) -> Result<(), SecretsManagerError> {
+    let value = SecretValue::new(value);
+    secrets
+        .put_secret_value(PutSecretValue {
+            secret_id: arn,
+            client_request_token: token,
+            value: &value,
+            stages: &[StagingLabel::Pending],
+            rotation_token: None,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn describe_reads_labels_and_maps_a_missing_secret_to_not_found() {
+    let moto = MotoServer::start().await.unwrap();
+    let (secrets, arn) = seeded(&moto, "describe-me", "v1").await;
+    let description = secrets.describe_secret(&arn).await.unwrap();
+    assert_eq!(description.arn, arn);
+    assert_eq!(description.name, "describe-me");
+    assert_eq!(description.versions.len(), 1);
+    assert!(description.version_with(StagingLabel::Current).is_some());
+    let missing = secrets.describe_secret("no-such-secret").await.unwrap_err();
+    assert!(missing.is_not_found(), "{missing:?}");
+    assert_eq!(missing.error_type(), "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn reads_by_stage_by_id_and_by_token_with_typed_errors() {
+    let moto = MotoServer::start().await.unwrap();
+    let (secrets, arn) = seeded(&moto, "read-me", "v1").await;
+    let current = secrets
+        .get_secret_value(&arn, VersionSelector::stage(StagingLabel::Current))
+        .await
+        .unwrap();
+    assert_eq!(current.value.expose(), "v1");
+    assert!(current.stages.contains(&"AWSCURRENT".to_owned()));
+    let by_id = secrets
+        .get_secret_value(&arn, VersionSelector::version(&current.version_id))
+        .await
+        .unwrap();
+    assert_eq!(by_id.value, current.value);
+
+    let pending_token = token(1);
+    moto.start_rotation(&arn, &pending_token).await.unwrap();
+    let placeholder = secrets
+        .get_secret_value(&arn, VersionSelector::pending(&pending_token))
+        .await
+        .unwrap_err();
+    assert!(
+        placeholder.is_not_found(),
+        "the RotateSecret placeholder has no value: {placeholder:?}"
+    );
+    let mismatch = secrets
+        .get_secret_value(&arn, VersionSelector::pending(&current.version_id))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(mismatch, SecretsManagerError::InvalidRequest(_)),
+        "{mismatch:?}"
+    );
+    let unknown = secrets
+        .get_secret_value(&arn, VersionSelector::version(&token(9)))
+        .await
+        .unwrap_err();
+    assert!(unknown.is_not_found(), "{unknown:?}");
+    assert!(
+        secrets
+            .get_secret_value(&arn, VersionSelector::stage(StagingLabel::Previous))
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[tokio::test]
+async fn put_fills_the_placeholder_and_is_idempotent_for_the_same_value() {
+    let moto = MotoServer::start().await.unwrap();
+    let (secrets, arn) = seeded(&moto, "put-me", "v1").await;
+    let pending_token = token(2);
+    moto.start_rotation(&arn, &pending_token).await.unwrap();
+    put(&secrets, &arn, &pending_token, "v2").await.unwrap();
+    put(&secrets, &arn, &pending_token, "v2").await.unwrap();
+    let pending = secrets
+        .get_secret_value(&arn, VersionSelector::pending(&pending_token))
+        .await
+        .unwrap();
+    assert_eq!(pending.value.expose(), "v2");
+    let missing = put(&secrets, "no-such-secret", &pending_token, "v2")
+        .await
+        .unwrap_err();
+    assert!(missing.is_not_found());
+}
+
+#[tokio::test]
+async fn the_rotation_token_is_accepted_by_put_secret_value() {
+    let moto = MotoServer::start().await.unwrap();
+    let (secrets, arn) = seeded(&moto, "token-me", "v1").await;
+    let value = SecretValue::new("v2");
+    let rotation_token = rotor_core::RotationToken::new("rotation-token-0000000000000000000000000001");
+    secrets
+        .put_secret_value(PutSecretValue {
+            secret_id: &arn,
+            client_request_token: &token(3),
+            value: &value,
+            stages: &[StagingLabel::Pending],
+            rotation_token: Some(&rotation_token),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn moving_current_puts_previous_on_the_old_version() {
+    let moto = MotoServer::start().await.unwrap();
+    let (secrets, arn) = seeded(&moto, "move-me", "v1").await;
+    let first = secrets
+        .get_secret_value(&arn, VersionSelector::stage(StagingLabel::Current))
+        .await
+        .unwrap()
+        .version_id;
+    let pending_token = token(4);
+    put(&secrets, &arn, &pending_token, "v2").await.unwrap();
+    let bad = secrets
+        .update_secret_version_stage(UpdateVersionStage {
+            secret_id: &arn,
+            stage: StagingLabel::Current,
+            move_to: Some(&pending_token),
+            remove_from: Some(&pending_token),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, SecretsManagerError::InvalidParameter(_)), "{bad:?}");
+    secrets
+        .update_secret_version_stage(UpdateVersionStage {
+            secret_id: &arn,
+            stage: StagingLabel::Current,
+            move_to: Some(&pending_token),
+            remove_from: Some(&first),
+        })
+        .await
+        .unwrap();
+    let labels = secrets.describe_secret(&arn).await.unwrap().versions;
+    assert_eq!(labels[&first], ["AWSPREVIOUS"]);
+    assert!(labels[&pending_token].contains(&"AWSCURRENT".to_owned()));
+    let listed = secrets.list_secret_version_ids(&arn).await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|version| version.version_id.as_str()).collect();
+    assert!(
+        ids.contains(&first.as_str()) && ids.contains(&pending_token.as_str()),
+        "{ids:?}"
+    );
+}
+
+#[tokio::test]
+async fn get_random_password_follows_the_policy() {
+    let moto = MotoServer::start().await.unwrap();
+    let secrets = moto.secrets_manager().await;
+    let policy = PasswordPolicy::from_lookup(rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS, |name| {
+        (name == "PASSWORD_LENGTH").then(|| "48".to_owned())
+    })
+    .unwrap();
+    let password = secrets.get_random_password(&policy).await.unwrap();
+    assert_eq!(password.expose_secret().chars().count(), 48);
+    assert!(
+        !password
+            .expose_secret()
+            .chars()
+            .any(|c| rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS.contains(c))
+    );
+}
