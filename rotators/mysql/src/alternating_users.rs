@@ -1,0 +1,335 @@
+//! Alternating users: the master sets the password of whichever of `name` / `name_clone` applications are
+//! not using, and keeps the clone's grants equal to the original's.
+
+use rotor_core::database::alternate_username;
+use rotor_core::fault::FaultPoints;
+use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
+use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
+
+use crate::account::Account;
+use crate::account_options::{account_statement, read_accounts};
+use crate::clone_ownership::Ownership;
+use crate::connect::{Session, Statement, Target};
+use crate::error::MySqlError;
+use crate::grant_sync::sync_statements;
+use crate::grants::read_grants;
+use crate::secret::{MySqlSecret, UserPair, check_alternating};
+use crate::session_checks::{parse, verify_login};
+
+/// The environment variable AWS's MySQL function reads for the longest allowed user name.
+pub const USERNAME_CHARACTER_LIMIT: &str = "USERNAME_CHARACTER_LIMIT";
+/// The environment variable that lets rotor adopt an existing clone it cannot prove to be its own.
+pub const ADOPT_EXISTING_CLONE: &str = "ROTOR_MYSQL_ADOPT_EXISTING_CLONE";
+
+/// Rotates a pair of users, `name` and `name_clone`, through the master user named by `masterarn`.
+///
+/// The original (`name`) is the source of truth: every rotation makes the clone's grants, default roles,
+/// TLS requirement, resource limits and authentication plugin equal to the original's, at the original's
+/// exact host, and revokes from the clone whatever the original no longer holds. The pending user's password
+/// is (re)applied by the master, which is idempotent, so the pending user never has to prove anything with a
+/// login that could fail. Before the master acts, AWSCURRENT must log in: only a holder of a working
+/// credential of the pair can have the master create or change an account.
+///
+/// An existing account with the clone's name is taken over only if it is provably this secret's clone: it
+/// already holds the pending password or the password of a recent version for that name (compared as
+/// `mysql_native_password` hashes, or by a login for other plugins), or AWSPREVIOUS names it (it was this
+/// secret's user one rotation ago). MariaDB has no account comment or attribute that could carry a marker,
+/// so ownership is proven by credentials and by the secret's own history instead.
+#[derive(Debug, Clone, Default)]
+pub struct AlternatingUsers {
+    faults: FaultPoints,
+    username_limit: Option<usize>,
+    adopt_existing_clone: bool,
+}
+
+impl AlternatingUsers {
+    /// A rotator with no fault points and the flavour's user name limit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The rotator the Lambda binary runs: `USERNAME_CHARACTER_LIMIT` and `ROTOR_MYSQL_ADOPT_EXISTING_CLONE`
+    /// (`true` to adopt an existing, unproven clone) from the environment.
+    pub fn from_env() -> Result<Self, MySqlError> {
+        let limit = match std::env::var(USERNAME_CHARACTER_LIMIT) {
+            Ok(value) => Some(value.trim().parse().ok().filter(|limit| *limit > 0).ok_or(
+                MySqlError::InvalidSetting {
+                    variable: USERNAME_CHARACTER_LIMIT,
+                    expected: "a positive whole number",
+                },
+            )?),
+            Err(_) => None,
+        };
+        let adopt =
+            std::env::var(ADOPT_EXISTING_CLONE).is_ok_and(|value| value.trim().eq_ignore_ascii_case("true"));
+        Ok(Self {
+            faults: FaultPoints::none(),
+            username_limit: limit,
+            adopt_existing_clone: adopt,
+        })
+    }
+
+    /// Routes every connection and statement through `faults`, so tests can crash at each one.
+    #[must_use]
+    pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Caps user names at `limit` characters (AWS's `USERNAME_CHARACTER_LIMIT`), below the flavour's own
+    /// limit (MySQL 32, MariaDB 80).
+    #[must_use]
+    pub fn username_limit(mut self, limit: Option<usize>) -> Self {
+        self.username_limit = limit;
+        self
+    }
+
+    /// Adopts an existing account with the clone's name even when it cannot be proven to be this secret's.
+    #[must_use]
+    pub fn adopt_existing_clone(mut self, adopt: bool) -> Self {
+        self.adopt_existing_clone = adopt;
+        self
+    }
+
+    /// The limit for a secret's engine, before the server is known.
+    fn limit_for_engine(&self, engine: &str) -> usize {
+        let flavour_limit = if engine == "mariadb" { 80 } else { 32 };
+        self.username_limit
+            .map_or(flavour_limit, |limit| limit.min(flavour_limit))
+    }
+
+    /// Logs in as the master (AWSCURRENT, then AWSPENDING of the master secret, for a master that is itself
+    /// mid-rotation) to the child's server and database.
+    async fn master_session(
+        &self,
+        ctx: &SecretContext<'_>,
+        child: &MySqlSecret,
+    ) -> Result<Session, RotatorError> {
+        let current = parse(ctx, &ctx.master().await?.value, "master AWSCURRENT")?;
+        if let Some(session) = self.master_login(ctx, child, &current).await? {
+            return Ok(session);
+        }
+        let Some(pending) = ctx.master_pending().await? else {
+            return Err(MySqlError::MasterRefused { tried: 1 }.into());
+        };
+        let pending = parse(ctx, &pending, "master AWSPENDING")?;
+        match self.master_login(ctx, child, &pending).await? {
+            Some(session) => Ok(session),
+            None => Err(MySqlError::MasterRefused { tried: 2 }.into()),
+        }
+    }
+
+    /// One master login; `None` when the credential is refused. The master must name the child's host and
+    /// port, and connects to the child's database (as AWS's function does since 2023).
+    async fn master_login(
+        &self,
+        ctx: &SecretContext<'_>,
+        child: &MySqlSecret,
+        master: &MySqlSecret,
+    ) -> Result<Option<Session>, MySqlError> {
+        if !master.host.eq_ignore_ascii_case(&child.host) || master.port != child.port {
+            let field = if master.port == child.port { "host" } else { "port" };
+            return Err(MySqlError::TargetMismatch {
+                first: "AWSCURRENT",
+                second: "master secret",
+                field,
+            });
+        }
+        let target = Target {
+            dbname: child.dbname.clone(),
+            ..master.target()
+        };
+        let login = Session::open(
+            &target,
+            &master.username,
+            &master.password,
+            "master",
+            &self.faults,
+            ctx.deadline(),
+        )
+        .await;
+        match login {
+            Ok(session) => Ok(Some(session)),
+            Err(error) if error.is_auth_failure() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl Rotator for AlternatingUsers {
+    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = DEFAULT_EXCLUDE_CHARACTERS;
+
+    /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new password, after
+    /// checking AWSCURRENT and the length of the new name.
+    ///
+    /// Second run: core finds the pending value and does not call this.
+    async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
+        let current = parse(ctx, ctx.current(), "AWSCURRENT")?;
+        let limit = self.limit_for_engine(&current.engine);
+        let alternate = alternate_username(&current.username, usize::MAX)
+            .filter(|name| name.chars().count() <= limit)
+            .ok_or_else(|| MySqlError::UsernameTooLong {
+                username: format!("{}_clone", current.username),
+                limit,
+            })?;
+        let mut pending = ctx.current().clone();
+        pending.set("username", alternate);
+        pending.set_password(&ctx.new_password().await?);
+        Ok(pending)
+    }
+
+    /// setSecret: validates the pair, checks that AWSCURRENT logs in (and learns the pair's host from
+    /// `CURRENT_USER()`), then as the master creates or updates the pending account and mirrors the
+    /// original's grants onto the clone.
+    ///
+    /// Second run: the pending account already has the password, plugin, TLS requirement and limits, and
+    /// the grants already match, so only reads are sent.
+    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        check_alternating(&current, &pending)?;
+        let deadline = ctx.deadline();
+        let current_session = Session::open(
+            &current.target(),
+            &current.username,
+            &current.password,
+            "current",
+            &self.faults,
+            deadline,
+        )
+        .await
+        .map_err(|error| {
+            if error.is_auth_failure() {
+                MySqlError::CurrentRefused
+            } else {
+                error
+            }
+        })?;
+        let host = current_session.account().host.clone();
+        current_session.close().await;
+
+        let mut master = self.master_session(ctx, &current).await?;
+        let result = self.apply(ctx, &mut master, &pending, &current, &host).await;
+        master.close().await;
+        result
+    }
+
+    /// testSecret: logs in with AWSPENDING as the user it names and, unless TLS was explicitly disabled,
+    /// checks that the server sees an encrypted session.
+    ///
+    /// Second run: the same checks; nothing changes.
+    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
+        Ok(())
+    }
+
+    /// testSecret without a pending value: AWSCURRENT and the master must log in.
+    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
+        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
+        self.master_session(ctx, &current).await?.close().await;
+        Ok(())
+    }
+}
+
+impl AlternatingUsers {
+    /// The master's part of setSecret.
+    async fn apply(
+        &self,
+        ctx: &StepContext<'_>,
+        master: &mut Session,
+        pending: &MySqlSecret,
+        current: &MySqlSecret,
+        host: &str,
+    ) -> Result<(), RotatorError> {
+        let version = *master.version();
+        if !version.supports_alter_user() {
+            return Err(MySqlError::UnsupportedServer {
+                version: version.to_string(),
+                reason: "no ALTER USER",
+            }
+            .into());
+        }
+        let limit = version.max_username_chars();
+        if pending.username.chars().count() > limit {
+            return Err(MySqlError::UsernameTooLong {
+                username: pending.username.clone(),
+                limit,
+            }
+            .into());
+        }
+        let pair = UserPair::of(&current.username, &pending.username);
+        let original = Account::new(&pair.original, host);
+        let clone = original.with_user(&pair.clone);
+        let stored = read_accounts(master, host, &[&original.user, &clone.user]).await?;
+        let find = |account: &Account| stored.iter().find(|row| row.account == *account);
+        let model = find(&original).ok_or_else(|| MySqlError::AccountMissing {
+            account: original.to_string(),
+        })?;
+        let quoting = master.quoting();
+        let pending_is_clone = pending.username == clone.user;
+
+        let clone_row = find(&clone);
+        if pending_is_clone {
+            let ownership = Ownership {
+                faults: &self.faults,
+                adopt_anyway: self.adopt_existing_clone,
+            };
+            if let Some(existing) = clone_row
+                && !ownership.is_ours(ctx, existing, pending).await?
+            {
+                return Err(MySqlError::NotOurAlternate {
+                    account: clone.to_string(),
+                }
+                .into());
+            }
+            if let Some(statement) =
+                account_statement(&version, quoting, &clone, clone_row, model, &pending.password)?
+            {
+                master.execute(&statement).await?;
+            }
+        } else {
+            if let Some(statement) = account_statement(
+                &version,
+                quoting,
+                &original,
+                Some(model),
+                model,
+                &pending.password,
+            )? {
+                master.execute(&statement).await?;
+            }
+            let Some(existing_clone) = clone_row else {
+                return Err(MySqlError::AccountMissing {
+                    account: clone.to_string(),
+                }
+                .into());
+            };
+            if !existing_clone.same_requirements(model) {
+                let options = format!("{} {}", model.tls.clause(quoting), model.limits.clause());
+                let statement = Statement::new(
+                    "ALTER USER options",
+                    format!("ALTER USER {} {options}", quoting.account(&clone)),
+                );
+                master.execute(&statement).await?;
+            }
+        }
+
+        let wanted = read_grants(master, &original).await?;
+        let held = read_grants(master, &clone).await?;
+        let statements = sync_statements(&wanted, &held, &clone, &version, quoting);
+        let changes = statements.len();
+        for statement in &statements {
+            master.execute(statement).await?;
+        }
+        tracing::info!(
+            secret_id = ctx.secret_id(),
+            account = %Account::new(&pending.username, host),
+            %version,
+            grant_changes = changes,
+            "pending user's password set and the clone's grants mirror the original's"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,304 @@
+//! A throwaway MariaDB per test, and a harness that plays Secrets Manager around a rotator.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder, SslOpts};
+use rotor_core::fault::FaultPoints;
+use rotor_core::secrets_manager::VersionSelector;
+use rotor_core::{
+    Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction, RotationSettings,
+    Rotator, SecretJson, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome,
+};
+use rotor_mysql::{Account, Quoting};
+use rotor_testkit::faults::FaultySecretsManager;
+use rotor_testkit::{MariaDbOptions, MariaDbServer};
+use serde_json::{Value, json};
+
+/// A throwaway MariaDB server; dropping it stops the server and deletes its files, also on panic.
+pub struct Db {
+    pub server: MariaDbServer,
+}
+
+/// The server's failed-login counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub aborted_connects: u64,
+    pub access_denied_errors: u64,
+}
+
+impl Db {
+    pub async fn start() -> Self {
+        Self {
+            server: MariaDbServer::start().await.unwrap(),
+        }
+    }
+
+    pub async fn start_tls() -> Self {
+        Self {
+            server: MariaDbServer::start_with(MariaDbOptions::new().tls(true))
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// Runs SQL as root through the private socket, out of the general log (so set-up passwords do not
+    /// pollute the checks on it).
+    pub async fn sql(&self, sql: &str) -> String {
+        self.server
+            .mariadb(&format!("SET SESSION sql_log_off = ON;\n{sql}"))
+            .await
+            .unwrap()
+    }
+
+    /// Creates `'user'@'host'` with `password`.
+    pub async fn create_user(&self, user: &str, host: &str, password: &str) {
+        let quoting = Quoting::DEFAULT;
+        self.sql(&format!(
+            "CREATE USER {} IDENTIFIED BY {}",
+            quoting.account(&Account::new(user, host)),
+            quoting.literal(password)
+        ))
+        .await;
+    }
+
+    /// A single-user secret for `user`, plaintext (the server has no TLS), with a custom key that rotations
+    /// must keep.
+    pub fn secret(&self, user: &str, password: &str) -> Value {
+        json!({
+            "engine": "mariadb",
+            "host": self.server.host(),
+            "port": self.server.port().to_string(),
+            "username": user,
+            "password": password,
+            "ssl": false,
+            "proxy": {"keep": [1, true]},
+        })
+    }
+
+    /// The admin account's secret, for `masterarn`.
+    pub fn master_secret(&self) -> Value {
+        let (user, password) = self.server.admin();
+        json!({
+            "engine": "mariadb",
+            "host": self.server.host(),
+            "port": self.server.port(),
+            "username": user,
+            "password": password,
+            "ssl": false,
+        })
+    }
+
+    fn options(&self, user: &str, password: &str) -> OptsBuilder {
+        let options = OptsBuilder::default()
+            .ip_or_hostname(self.server.host())
+            .tcp_port(self.server.port())
+            .user(Some(user))
+            .pass(Some(password))
+            .prefer_socket(false);
+        match self.server.ca_cert_pem() {
+            Some(ca) => {
+                options.ssl_opts(SslOpts::default().with_root_certs(vec![ca.as_bytes().to_vec().into()]))
+            }
+            None => options,
+        }
+    }
+
+    /// Whether `user` logs in over TCP with `password` (a refused attempt counts as a failed login).
+    pub async fn logs_in(&self, user: &str, password: &str) -> bool {
+        match Conn::new(self.options(user, password)).await {
+            Ok(mut conn) => {
+                let works = conn.query_drop("SELECT 1").await.is_ok();
+                let _ = conn.disconnect().await;
+                works
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub async fn login_failures(&self) -> LoginFailures {
+        let status = self
+            .sql("SHOW GLOBAL STATUS WHERE Variable_name IN ('Aborted_connects', 'Access_denied_errors')")
+            .await;
+        let values: BTreeMap<&str, u64> = status
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(name, value)| (name, value.trim().parse().unwrap()))
+            .collect();
+        LoginFailures {
+            aborted_connects: values["Aborted_connects"],
+            access_denied_errors: values["Access_denied_errors"],
+        }
+    }
+
+    /// `authentication_string` of an account.
+    pub async fn stored_hash(&self, account: &Account) -> String {
+        let quoting = Quoting::DEFAULT;
+        self.sql(&format!(
+            "SELECT authentication_string FROM mysql.user WHERE User = {} AND Host = {}",
+            quoting.literal(&account.user),
+            quoting.literal(&account.host)
+        ))
+        .await
+        .trim()
+        .to_owned()
+    }
+
+    /// `SHOW GRANTS` of an account with the account itself replaced by `<grantee>` and the password hash
+    /// removed, sorted, so that two accounts' grants can be compared.
+    pub async fn grants(&self, account: &Account) -> Vec<String> {
+        let quoting = Quoting::DEFAULT;
+        // As SHOW GRANTS prints the account, then as the client's batch mode escapes backslashes.
+        let printed = format!(
+            "`{}`@`{}`",
+            account.user.replace('`', "``"),
+            account.host.replace('`', "``")
+        )
+        .replace('\\', "\\\\");
+        let rows = self
+            .sql(&format!("SHOW GRANTS FOR {}", quoting.account(account)))
+            .await;
+        let mut grants: Vec<String> = rows
+            .lines()
+            .map(|row| {
+                let row = row.replace(&printed, "<grantee>");
+                const IDENTIFIED: &str = " IDENTIFIED BY PASSWORD '";
+                match row.find(IDENTIFIED) {
+                    Some(start) => {
+                        let hash = start + IDENTIFIED.len();
+                        let end = hash + row[hash..].find('\'').unwrap() + 1;
+                        format!("{}{}", &row[..start], &row[end..])
+                    }
+                    None => row,
+                }
+            })
+            .collect();
+        grants.sort();
+        grants
+    }
+
+    /// Whether the account exists.
+    pub async fn exists(&self, account: &Account) -> bool {
+        let quoting = Quoting::DEFAULT;
+        let found = self
+            .sql(&format!(
+                "SELECT COUNT(*) FROM mysql.user WHERE User = {} AND Host = {}",
+                quoting.literal(&account.user),
+                quoting.literal(&account.host)
+            ))
+            .await;
+        found.trim() == "1"
+    }
+}
+
+pub type Store = FaultySecretsManager<InMemorySecretsManager>;
+
+/// A secret in the in-memory model of Secrets Manager, and a rotation function for it.
+pub struct Harness<R: Rotator> {
+    pub arn: String,
+    pub function: RotationFunction<R, Store>,
+    pub faults: FaultPoints,
+}
+
+impl<R: Rotator> Harness<R> {
+    /// `secret` builds the rotated secret's JSON; it may first create other secrets (a master) in the model.
+    pub fn new(
+        rotator: impl FnOnce(FaultPoints) -> R,
+        secret: impl FnOnce(&InMemorySecretsManager) -> Value,
+    ) -> Self {
+        Self::with_settings(
+            rotator,
+            secret,
+            RotationSettings::new(R::DEFAULT_EXCLUDE_CHARACTERS),
+        )
+    }
+
+    pub fn with_settings(
+        rotator: impl FnOnce(FaultPoints) -> R,
+        secret: impl FnOnce(&InMemorySecretsManager) -> Value,
+        settings: RotationSettings,
+    ) -> Self {
+        let model = InMemorySecretsManager::new();
+        let value = secret(&model);
+        let arn = model
+            .create_secret("app-db", &SecretValue::new(value.to_string()))
+            .unwrap();
+        let faults = FaultPoints::recording();
+        let function = RotationFunction::new(
+            rotator(faults.clone()),
+            FaultySecretsManager::new(model),
+            settings,
+        );
+        Self {
+            arn,
+            function,
+            faults,
+        }
+    }
+
+    pub fn model(&self) -> &InMemorySecretsManager {
+        self.function.secrets().inner()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.function.secrets()
+    }
+
+    pub fn start_rotation(&self) -> String {
+        self.model().start_rotation(&self.arn).unwrap()
+    }
+
+    pub async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
+        let event = RotationEvent::new(&self.arn, token, step);
+        self.function
+            .invoke(&event, Deadline::after(Duration::from_secs(30)))
+            .await
+    }
+
+    /// A whole rotation that must succeed; returns its token.
+    pub async fn rotate(&self) -> String {
+        let token = self.start_rotation();
+        for step in Step::ALL {
+            self.step(&token, step)
+                .await
+                .unwrap_or_else(|error| panic!("{step}: {error}"));
+        }
+        token
+    }
+
+    pub async fn value(&self, selector: VersionSelector<'_>) -> SecretJson {
+        let version = self.model().get_secret_value(&self.arn, selector).await.unwrap();
+        SecretJson::parse(&version.value).unwrap()
+    }
+
+    pub async fn current(&self) -> SecretJson {
+        self.value(VersionSelector::stage(StagingLabel::Current)).await
+    }
+
+    pub async fn previous(&self) -> SecretJson {
+        self.value(VersionSelector::stage(StagingLabel::Previous)).await
+    }
+
+    /// Whether the pending version of `token` has a value.
+    pub async fn has_pending_value(&self, token: &str) -> bool {
+        self.model()
+            .get_secret_value(&self.arn, VersionSelector::pending(token))
+            .await
+            .is_ok()
+    }
+}
+
+/// A secret's username and password.
+pub fn credentials(secret: &SecretJson) -> (String, String) {
+    let password = secret.password().unwrap();
+    (
+        secret.required_str("username").unwrap().to_owned(),
+        secrecy::ExposeSecret::expose_secret(&password).to_owned(),
+    )
+}
+
+/// The stable type name of a step's error.
+pub fn error_type(error: &RotationError) -> &'static str {
+    rotor_core::Classify::error_type(error)
+}

@@ -1,0 +1,18 @@
+//! rotor-mysql's integration tests, against throwaway MariaDB servers: one binary, one link.
+#![allow(unreachable_pub, reason = "test modules are private to this binary")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code fails loudly"
+)]
+
+mod mysql {
+    pub mod alternating;
+    pub mod benchmark;
+    pub mod faults;
+    pub mod hostile;
+    pub mod single_user;
+    pub mod support;
+    pub mod tls;
+}
