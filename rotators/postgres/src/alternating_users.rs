@@ -1,0 +1,194 @@
+//! Alternating users: a master user sets the password of whichever of `user` / `user_clone` is
+//! not in use, so the credential applications hold keeps working throughout the rotation.
+
+use rotor_core::database::alternating_pending;
+use rotor_core::fault::FaultPoints;
+use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
+use rotor_core::{
+    CreateContext, Deadline, FieldError, RotationError, Rotator, RotatorError, SecretContext, SecretJson,
+    StepContext,
+};
+
+use crate::connect::{Login, Session, connect};
+use crate::error::PgError;
+use crate::identity::verify_login;
+use crate::roles::set_alternate_password;
+use crate::secret::{MAX_IDENTIFIER_BYTES, PgSecret, RolePair, check_alternating, parse};
+use crate::sql::Verifier;
+
+/// Rotates between two users, `name` and `name_clone`, with the master secret named by
+/// `masterarn`. The clone is created on the first rotation; see the crate documentation for
+/// what it copies from the original.
+#[derive(Debug, Clone, Default)]
+pub struct AlternatingUsers {
+    faults: FaultPoints,
+}
+
+impl AlternatingUsers {
+    /// A rotator with no fault points, as the Lambda function runs it.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Routes every connection and statement through `faults`, so tests can crash at each one.
+    #[must_use]
+    pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Proves that AWSCURRENT logs in. Without this, anyone who can write this secret could name
+    /// any role (say `postgres_clone`) and have the master create or reset a role for them.
+    async fn prove_current(&self, current: &PgSecret, deadline: Deadline) -> Result<(), PgError> {
+        match connect(&Login::of(current, "current"), deadline, &self.faults).await {
+            Ok(session) => {
+                session.close().await;
+                Ok(())
+            }
+            Err(error) if error.is_auth_failure() => Err(PgError::CurrentRefused),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A session as the master user: its AWSCURRENT first, then its AWSPENDING when AWSCURRENT is
+    /// refused (the master is itself mid-rotation). It connects to the master's own host, which
+    /// must be the child's, and to the child's database.
+    async fn master_session(&self, ctx: &StepContext<'_>, child: &PgSecret) -> Result<Session, RotatorError> {
+        let master = ctx.master().await?;
+        let current = parse_master(&master.arn, &master.value, "AWSCURRENT", child)?;
+        match connect(
+            &master_login("master", &current, child),
+            ctx.deadline(),
+            &self.faults,
+        )
+        .await
+        {
+            Ok(session) => return Ok(session),
+            Err(error) if error.is_auth_failure() => {}
+            Err(error) => return Err(error.into()),
+        }
+        let Some(pending) = ctx.master_pending().await? else {
+            return Err(PgError::MasterRefused { tried: 1 }.into());
+        };
+        tracing::warn!(
+            secret_id = ctx.secret_id(),
+            "the master's AWSCURRENT was refused; trying the master's AWSPENDING"
+        );
+        let pending = parse_master(&master.arn, &pending, "AWSPENDING", child)?;
+        match connect(
+            &master_login("master-pending", &pending, child),
+            ctx.deadline(),
+            &self.faults,
+        )
+        .await
+        {
+            Ok(session) => Ok(session),
+            Err(error) if error.is_auth_failure() => Err(PgError::MasterRefused { tried: 2 }.into()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Parses a master secret version and checks that it manages the child's server.
+fn parse_master(
+    arn: &str,
+    json: &SecretJson,
+    version: &str,
+    child: &PgSecret,
+) -> Result<PgSecret, RotatorError> {
+    let master = PgSecret::parse(json).map_err(|problem| RotationError::MalformedSecret {
+        secret_id: arn.to_owned(),
+        version: version.to_owned(),
+        problem,
+    })?;
+    let field = if !master.host.eq_ignore_ascii_case(&child.host) {
+        Some("host")
+    } else if master.port != child.port {
+        Some("port")
+    } else {
+        None
+    };
+    if let Some(field) = field {
+        return Err(PgError::TargetMismatch {
+            first: "the master secret",
+            second: "AWSCURRENT",
+            field,
+        }
+        .into());
+    }
+    Ok(master)
+}
+
+/// The master's credentials and TLS settings, on the child's database.
+fn master_login<'a>(label: &'a str, master: &'a PgSecret, child: &'a PgSecret) -> Login<'a> {
+    Login {
+        dbname: &child.dbname,
+        ..Login::of(master, label)
+    }
+}
+
+impl Rotator for AlternatingUsers {
+    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = POSTGRES_EXCLUDE_CHARACTERS;
+
+    /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new
+    /// password. AWSCURRENT must be a valid secret with a `masterarn`; a clone name over 63 bytes
+    /// is a typed error and nothing is stored.
+    ///
+    /// Second run: core finds the pending value and does not call this.
+    async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
+        let current = parse(ctx, ctx.current(), "AWSCURRENT")?;
+        if current.master_arn.is_none() {
+            return Err(ctx
+                .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
+                .into());
+        }
+        alternating_pending(ctx, MAX_IDENTIFIER_BYTES).await
+    }
+
+    /// setSecret: validates the pair, proves AWSCURRENT logs in, then as the master (in one
+    /// transaction) creates the clone if it is missing, or checks that the existing role is the
+    /// clone, and applies the pending password as a SCRAM verifier. There is no probe login with
+    /// AWSPENDING, so a rotation never fails a login.
+    ///
+    /// Second run: the role exists and is the clone, so the same password is applied again
+    /// under a fresh salt, which changes nothing a login can observe.
+    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        check_alternating(&current, &pending)?;
+        if current.master_arn.is_none() {
+            return Err(ctx
+                .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
+                .into());
+        }
+        self.prove_current(&current, ctx.deadline()).await?;
+        let session = self.master_session(ctx, &pending).await?;
+        let pair = RolePair::of(&current.username, &pending.username);
+        let verifier = Verifier::of(&pending.password);
+        let result = set_alternate_password(&session, &pair, &pending.username, &verifier).await;
+        session.close().await;
+        result?;
+        tracing::info!(
+            secret_id = ctx.secret_id(),
+            "pending user's password set with a client-side SCRAM verifier"
+        );
+        Ok(())
+    }
+
+    /// testSecret: logs in with AWSPENDING, checks `current_user` and, unless TLS was explicitly
+    /// disabled, that the session is encrypted.
+    ///
+    /// Second run: the same checks; nothing changes.
+    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
+        Ok(())
+    }
+
+    /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
+    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
+        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
+        Ok(())
+    }
+}

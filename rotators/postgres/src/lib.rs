@@ -1,0 +1,99 @@
+//! # rotor-postgres
+//!
+//! PostgreSQL rotators for AWS Secrets Manager, compatible with the secrets AWS's own
+//! PostgreSQL rotation functions use, and safer than them:
+//!
+//! | | AWS's functions | rotor-postgres |
+//! |---|---|---|
+//! | new password on the wire | plaintext in `ALTER USER … PASSWORD '…'` (lands in `log_statement` logs) | a SCRAM-SHA-256 verifier computed on the client; the plaintext never leaves the function |
+//! | TLS | tried, then silently retried in plaintext | verify-full (system roots + optional CA bundle); plaintext only with `"ssl": false` or `ROTOR_TLS=disable` |
+//! | failed logins per healthy rotation | 1–2 (the "is pending already set?" probe) | 0 |
+//! | lost password after a cancelled rotation | permanent failure | recovered from recent versions |
+//! | timeouts | 5 s connect only | connect, `statement_timeout` and `lock_timeout` all bounded by the Lambda deadline |
+//! | errors | swallowed, one generic message | typed and classified (auth failure / transient / permanent), never holding a secret |
+//!
+//! Two rotators, one Lambda binary each:
+//!
+//! - [`SingleUser`] (`postgres-single-user`): the user changes its own password. setSecret logs
+//!   in with AWSCURRENT first; only if that is refused does it try AWSPENDING (already set →
+//!   nothing to do), then AWSPREVIOUS, then recent unlabelled versions.
+//! - [`AlternatingUsers`] (`postgres-multi-user`): the master user named by `masterarn` sets
+//!   the password of whichever of `name` / `name_clone` applications are not using, so there is
+//!   no window in which the stored credential does not work.
+//!
+//! ## Secret format
+//!
+//! AWS's: `engine` (`postgres` or `aurora-postgresql`), `host`, `port` (number or string,
+//! default 5432), `username`, `password`, `dbname` (default `postgres`), `masterarn`
+//! (alternating users), `ssl` (bool or `"true"`/`"false"`), plus `ssl_ca` (a PEM path or inline
+//! PEM of extra trusted CAs). Unknown keys are preserved. Every version is validated before any
+//! connection: the engine, a role name of at most 63 bytes, and that AWSPENDING and AWSCURRENT
+//! agree on host, port and database and name the same user (single user) or the `_clone` pair
+//! (alternating users). The master secret must name the child's host and port.
+//!
+//! ## Alternating users: what the clone gets, and what it does not
+//!
+//! On the first rotation the clone (`name_clone`) does not exist. As the master, in one
+//! transaction, rotor creates it with:
+//!
+//! - **login attributes** of the original: `SUPERUSER`, `NOINHERIT`, `CREATEROLE`, `CREATEDB`,
+//!   `REPLICATION`, `BYPASSRLS`, `CONNECTION LIMIT` and `VALID UNTIL` (only the ones that differ
+//!   from PostgreSQL's defaults are spelled out; the master needs the right to grant them);
+//! - **membership in the original** (`GRANT name TO name_clone`): through it the clone holds
+//!   every privilege granted to the original, and can act on objects it owns;
+//! - **the original's direct role memberships**, with `ADMIN OPTION` where the original has it;
+//! - **role-level settings** (`ALTER ROLE name [IN DATABASE db] SET …`), list settings such as
+//!   `search_path` element by element;
+//! - a **marker comment** saying it is rotor's alternate of the original;
+//! - the pending password, as a SCRAM verifier inside `CREATE ROLE`.
+//!
+//! Not copied:
+//!
+//! - **ownership**. Objects the original owns stay the original's; the clone acts on them
+//!   through membership (with `INHERIT`, or after `SET ROLE name`). Objects the clone creates
+//!   are owned by the clone, and the original cannot use them unless granted. To keep one owner,
+//!   have both users create objects as the original, e.g.
+//!   `ALTER ROLE name_clone SET role = 'name'` (then new objects are owned by `name`).
+//! - **default privileges** (`ALTER DEFAULT PRIVILEGES FOR ROLE name …`) do not apply to
+//!   objects the clone creates.
+//! - **privileges granted directly to the original** are not duplicated: they are inherited.
+//!   With a `NOINHERIT` original, the clone is `NOINHERIT` too and must `SET ROLE`.
+//! - **roles that are members of the original** stay members of the original only.
+//! - **`pg_hba.conf` lines, RDS IAM settings or security labels** naming the original.
+//! - **later changes** to the original: attributes, memberships and settings are copied once,
+//!   when the clone is created.
+//!
+//! An existing role with the clone's name is adopted only if it is directly a member of the
+//! original (rotor and AWS's function both grant that at creation, and only a holder of ADMIN on
+//! the original can), and, when it is about to receive the pending password, holds no role
+//! attribute and no direct membership the original lacks. Anything else is refused with
+//! [`PgError::NotOurAlternate`], never taken over. Before the master acts at all, AWSCURRENT
+//! must log in, so that only a holder of a working credential of the pair can have the master
+//! create or reset a role.
+//!
+//! ## TLS and timeouts
+//!
+//! Connections require TLS and verify the chain and the host name against the system roots
+//! plus the CA bundle from `ssl_ca` or `ROTOR_CA_BUNDLE`. A server that does not offer TLS, an
+//! untrusted certificate or a wrong host name is an error, never a reason to retry in plaintext.
+//! testSecret also asks the server (`pg_stat_ssl`) whether the session is encrypted. Every
+//! connect and statement is bounded by the invocation deadline, and each session sets
+//! `statement_timeout` and `lock_timeout` to the time left, so a blocked `ALTER ROLE` becomes a
+//! typed, retryable error instead of a Lambda timeout.
+
+mod alternating_users;
+mod connect;
+mod error;
+mod identity;
+mod roles;
+mod secret;
+mod single_user;
+pub mod sql;
+mod tls;
+
+pub use alternating_users::AlternatingUsers;
+pub use error::PgError;
+pub use roles::marker_comment;
+pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES, PgSecret, RolePair, check_alternating, check_single_user};
+pub use single_user::SingleUser;
+pub use tls::client_config;

@@ -1,0 +1,228 @@
+//! The alternate role: inspecting the pair, creating the clone from the original, refusing to
+//! take over a role that is not provably the alternate, and setting the pending password.
+//!
+//! Everything runs as the master user in one transaction, so a failure or a crash leaves the
+//! catalog as it was, and a repeat converges.
+
+use tokio_postgres::Row;
+
+use crate::connect::Session;
+use crate::error::PgError;
+use crate::secret::RolePair;
+use crate::sql::{
+    RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role, grant_role,
+};
+
+/// Attributes of both roles, and how the clone relates to the original.
+const INSPECT: &str = "\
+SELECT r.rolname::text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolreplication,
+       r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil::text,
+       EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid AND m.roleid = o.oid),
+       (SELECT count(*) FROM pg_auth_members m
+         WHERE m.member = r.oid AND m.roleid <> o.oid
+           AND m.roleid NOT IN (SELECT a.roleid FROM pg_auth_members a WHERE a.member = o.oid))
+  FROM pg_roles r LEFT JOIN pg_roles o ON o.rolname = $1
+ WHERE r.rolname = $1 OR r.rolname = $2";
+
+/// The roles the original is directly a member of, with the ADMIN option if any grant has it.
+const MEMBERSHIPS: &str = "\
+SELECT g.rolname::text, bool_or(m.admin_option)
+  FROM pg_auth_members m
+  JOIN pg_roles g ON g.oid = m.roleid
+  JOIN pg_roles r ON r.oid = m.member
+ WHERE r.rolname = $1
+ GROUP BY g.rolname
+ ORDER BY g.rolname";
+
+/// The original's role-level settings (`ALTER ROLE … [IN DATABASE …] SET`), one per row.
+const SETTINGS: &str = "\
+SELECT d.datname::text, unnest(s.setconfig)
+  FROM pg_db_role_setting s
+  JOIN pg_roles r ON r.oid = s.setrole
+  LEFT JOIN pg_database d ON d.oid = s.setdatabase
+ WHERE r.rolname = $1
+ ORDER BY 1 NULLS FIRST, 2";
+
+/// What the catalog says about one role of the pair.
+#[derive(Debug)]
+struct RoleInfo {
+    name: String,
+    attributes: RoleAttributes,
+    /// Directly a member of the original role.
+    member_of_original: bool,
+    /// Direct memberships in roles the original is not a member of.
+    extra_memberships: i64,
+}
+
+impl RoleInfo {
+    fn from_row(row: &Row) -> Result<Self, PgError> {
+        let unexpected = |_| PgError::UnexpectedResult {
+            operation: "SELECT roles",
+        };
+        Ok(Self {
+            name: row.try_get(0).map_err(unexpected)?,
+            attributes: RoleAttributes {
+                superuser: row.try_get(1).map_err(unexpected)?,
+                inherit: row.try_get(2).map_err(unexpected)?,
+                create_role: row.try_get(3).map_err(unexpected)?,
+                create_db: row.try_get(4).map_err(unexpected)?,
+                replication: row.try_get(5).map_err(unexpected)?,
+                bypass_rls: row.try_get(6).map_err(unexpected)?,
+                connection_limit: row.try_get(7).map_err(unexpected)?,
+                valid_until: row.try_get(8).map_err(unexpected)?,
+            },
+            member_of_original: row.try_get(9).map_err(unexpected)?,
+            extra_memberships: row.try_get(10).map_err(unexpected)?,
+        })
+    }
+}
+
+/// The comment a created clone carries, so operators can tell where it came from.
+pub fn marker_comment(original: &str) -> String {
+    format!(
+        "rotor-postgres: alternate login of role {original}, created by the alternating-users rotation; \
+         its password is managed by AWS Secrets Manager"
+    )
+}
+
+/// Gives `pending_user` (one of `pair`) the pending password, creating the clone first when it
+/// does not exist. One transaction: `BEGIN`, inspect, create or check, set, `COMMIT`.
+///
+/// Second run: the clone exists and is linked to the original, so only the verifier is applied
+/// again, which changes nothing a login can observe.
+pub(crate) async fn set_alternate_password(
+    session: &Session,
+    pair: &RolePair,
+    pending_user: &str,
+    verifier: &Verifier,
+) -> Result<(), PgError> {
+    session.execute("BEGIN", "BEGIN").await?;
+    let rows = session
+        .query("SELECT roles", INSPECT, &[&pair.original, &pair.clone])
+        .await?;
+    let mut original = None;
+    let mut clone = None;
+    for row in &rows {
+        let info = RoleInfo::from_row(row)?;
+        if info.name == pair.original {
+            original = Some(info);
+        } else if info.name == pair.clone {
+            clone = Some(info);
+        }
+    }
+    let original = original.ok_or_else(|| PgError::RoleMissing {
+        role: pair.original.clone(),
+    })?;
+    match clone {
+        None if pending_user == pair.clone => create_clone(session, pair, &original, verifier).await?,
+        None => {
+            return Err(PgError::RoleMissing {
+                role: pair.clone.clone(),
+            });
+        }
+        Some(clone) => {
+            check_alternate(pair, &original, &clone, pending_user == pair.clone)?;
+            session
+                .execute_secret("ALTER ROLE PASSWORD", &alter_password(pending_user, verifier))
+                .await?;
+        }
+    }
+    session.execute("COMMIT", "COMMIT").await
+}
+
+/// The rule for adopting an existing role with the clone's name: it must be directly a member of
+/// the original (which rotor and AWS's function both grant at creation, and which only a holder
+/// of ADMIN on the original can grant). When it is about to receive the pending password, it must
+/// also hold no role attribute and no direct membership that the original lacks, so handing its
+/// password to the secret's readers cannot give them more than the original's rights.
+fn check_alternate(
+    pair: &RolePair,
+    original: &RoleInfo,
+    clone: &RoleInfo,
+    clone_is_pending: bool,
+) -> Result<(), PgError> {
+    let refuse = |reason| PgError::NotOurAlternate {
+        role: pair.clone.clone(),
+        original: pair.original.clone(),
+        reason,
+    };
+    if !clone.member_of_original {
+        return Err(refuse("it is not a member of the original role"));
+    }
+    if clone_is_pending && clone.attributes.exceed(&original.attributes) {
+        return Err(refuse("it has role attributes the original lacks"));
+    }
+    if clone_is_pending && clone.extra_memberships > 0 {
+        return Err(refuse("it is a member of roles the original is not a member of"));
+    }
+    Ok(())
+}
+
+/// Creates the clone with the pending password and the original's attributes, membership in the
+/// original, the original's direct memberships and its role-level settings, then marks it.
+async fn create_clone(
+    session: &Session,
+    pair: &RolePair,
+    original: &RoleInfo,
+    verifier: &Verifier,
+) -> Result<(), PgError> {
+    let memberships = session
+        .query("SELECT memberships", MEMBERSHIPS, &[&pair.original])
+        .await?;
+    let settings = session
+        .query("SELECT role settings", SETTINGS, &[&pair.original])
+        .await?;
+    // Every statement is built before the first is sent, so a setting that cannot be copied
+    // fails the rotation before anything changes.
+    let mut grants = Vec::with_capacity(memberships.len());
+    for row in &memberships {
+        let unexpected = |_| PgError::UnexpectedResult {
+            operation: "SELECT memberships",
+        };
+        let group: String = row.try_get(0).map_err(unexpected)?;
+        let admin: bool = row.try_get(1).map_err(unexpected)?;
+        grants.push(grant_role(&group, &pair.clone, admin));
+    }
+    let mut role_settings = Vec::with_capacity(settings.len());
+    for row in &settings {
+        let unexpected = |_| PgError::UnexpectedResult {
+            operation: "SELECT role settings",
+        };
+        let database: Option<String> = row.try_get(0).map_err(unexpected)?;
+        let entry: String = row.try_get(1).map_err(unexpected)?;
+        let statement = copy_role_setting(&pair.clone, database.as_deref(), &entry).ok_or_else(|| {
+            PgError::UnsupportedRoleSetting {
+                name: entry.split('=').next().unwrap_or_default().to_owned(),
+            }
+        })?;
+        role_settings.push(statement);
+    }
+
+    session
+        .execute_secret(
+            "CREATE ROLE",
+            &create_role(&pair.clone, &original.attributes, verifier),
+        )
+        .await?;
+    session
+        .execute("GRANT original", &grant_role(&pair.original, &pair.clone, false))
+        .await?;
+    for grant in &grants {
+        session.execute("GRANT membership", grant).await?;
+    }
+    for setting in &role_settings {
+        session.execute_redacted("ALTER ROLE SET", setting).await?;
+    }
+    session
+        .execute(
+            "COMMENT ON ROLE",
+            &comment_on_role(&pair.clone, &marker_comment(&pair.original)),
+        )
+        .await?;
+    tracing::info!(
+        copied_memberships = grants.len(),
+        copied_settings = role_settings.len(),
+        "created the alternate role"
+    );
+    Ok(())
+}

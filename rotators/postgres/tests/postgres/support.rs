@@ -1,0 +1,274 @@
+//! A throwaway server with helpers to create roles and check logins, and a harness that plays
+//! Secrets Manager around a rotator.
+
+use std::time::Duration;
+
+use rotor_core::fault::FaultPoints;
+use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
+use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
+use rotor_core::{
+    Classify, Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction,
+    RotationSettings, Rotator, SecretJson, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome,
+};
+use rotor_postgres::sql::{quote_identifier, quote_literal};
+use rotor_testkit::faults::FaultySecretsManager;
+use rotor_testkit::{PostgresOptions, PostgresServer};
+use serde_json::{Value, json};
+
+/// A throwaway PostgreSQL server (stopped and deleted on drop, also on panic).
+pub struct Db {
+    pub server: PostgresServer,
+}
+
+impl Db {
+    /// Plain TCP with SCRAM passwords; secrets must say `"ssl": false`.
+    pub async fn start() -> Self {
+        Self {
+            server: PostgresServer::start().await.expect("start PostgreSQL"),
+        }
+    }
+
+    /// TCP only with TLS, certificate from a CA made for this server.
+    pub async fn start_tls() -> Self {
+        Self {
+            server: PostgresServer::start_with(PostgresOptions::new().tls(true))
+                .await
+                .expect("start PostgreSQL"),
+        }
+    }
+
+    fn tls(&self) -> bool {
+        self.server.ca_cert_pem().is_some()
+    }
+
+    /// Runs SQL as the superuser over the private socket, with statement logging off so setup
+    /// passwords stay out of the server log.
+    pub async fn psql(&self, sql: &str) -> String {
+        self.server
+            .psql(&format!("SET log_statement = 'none';\n{sql}"))
+            .await
+            .expect("psql")
+    }
+
+    /// Creates a login role with a password (plus extra `CREATE ROLE` options).
+    pub async fn create_user(&self, name: &str, password: &str, options: &str) {
+        self.psql(&format!(
+            "CREATE ROLE {} LOGIN {options} PASSWORD {};",
+            quote_identifier(name),
+            quote_literal(password)
+        ))
+        .await;
+    }
+
+    /// The secret JSON for a user on this server: AWS's format plus an unknown key, with TLS
+    /// trusting this server's CA, or explicitly disabled on a plain server.
+    pub fn secret(&self, username: &str, password: &str) -> Value {
+        let mut secret = json!({
+            "engine": "postgres",
+            "host": self.server.host(),
+            "port": self.server.port().to_string(),
+            "username": username,
+            "password": password,
+            "dbname": "postgres",
+            "dbInstanceIdentifier": "throwaway",
+        });
+        match self.server.ca_cert_pem() {
+            Some(ca) => secret["ssl_ca"] = json!(ca),
+            None => secret["ssl"] = json!(false),
+        }
+        secret
+    }
+
+    /// Connects as `user` over TCP exactly as an application would.
+    pub async fn connect(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host(self.server.host())
+            .port(self.server.port())
+            .user(user)
+            .password(password)
+            .dbname("postgres")
+            .application_name("rotor-test")
+            .connect_timeout(Duration::from_secs(10));
+        if self.tls() {
+            let mode = rotor_core::database::TlsMode::VerifyFull {
+                ca_bundle: self.server.ca_cert_pem().map(str::to_owned),
+            };
+            let tls = rotor_postgres::client_config(&mode).unwrap().unwrap();
+            config.ssl_mode(tokio_postgres::config::SslMode::Require);
+            let (client, connection) = config
+                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+                .await?;
+            tokio::spawn(connection);
+            Ok(client)
+        } else {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+            tokio::spawn(connection);
+            Ok(client)
+        }
+    }
+
+    /// Whether `user` can log in with `password`.
+    pub async fn can_login(&self, user: &str, password: &str) -> bool {
+        self.connect(user, password).await.is_ok()
+    }
+
+    /// The server log so far.
+    pub fn log(&self) -> String {
+        self.server.log().expect("read server log")
+    }
+
+    /// Failed password logins in the server log so far.
+    pub fn failed_logins(&self) -> usize {
+        self.log().matches("password authentication failed").count()
+    }
+
+    /// Sessions the rotator opened (application_name=rotor-postgres) so far.
+    pub fn rotor_sessions(&self) -> usize {
+        self.log()
+            .lines()
+            .filter(|line| {
+                line.contains("connection authorized") && line.contains("application_name=rotor-postgres")
+            })
+            .count()
+    }
+}
+
+/// The in-memory Secrets Manager, wrapped to count and fail calls.
+pub type Store = FaultySecretsManager<InMemorySecretsManager>;
+
+/// A secret, a rotator with recording fault points, and the function binding them.
+pub struct Harness<R> {
+    pub arn: String,
+    pub faults: FaultPoints,
+    pub function: RotationFunction<R, Store>,
+}
+
+impl<R: Rotator> Harness<R> {
+    /// Stores `secret` as AWSCURRENT (plus any `others`, e.g. a master secret, created first by
+    /// the caller through [`Harness::model`]) and builds the rotator with recording fault points.
+    pub fn new(secret: &Value, rotator: impl FnOnce(FaultPoints) -> R) -> Self {
+        Self::with_store(InMemorySecretsManager::new(), secret, rotator)
+    }
+
+    /// Like [`Harness::new`] with a store that already holds other secrets.
+    pub fn with_store(
+        model: InMemorySecretsManager,
+        secret: &Value,
+        rotator: impl FnOnce(FaultPoints) -> R,
+    ) -> Self {
+        let arn = model
+            .create_secret("app-db", &SecretValue::new(secret.to_string()))
+            .unwrap();
+        let faults = FaultPoints::recording();
+        let function = RotationFunction::new(
+            rotator(faults.clone()),
+            FaultySecretsManager::new(model),
+            RotationSettings::new(POSTGRES_EXCLUDE_CHARACTERS),
+        );
+        Self {
+            arn,
+            faults,
+            function,
+        }
+    }
+
+    pub fn model(&self) -> &InMemorySecretsManager {
+        self.function.secrets().inner()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.function.secrets()
+    }
+
+    pub fn start_rotation(&self) -> String {
+        self.model().start_rotation(&self.arn).unwrap()
+    }
+
+    pub async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
+        self.function
+            .invoke(
+                &RotationEvent::new(&self.arn, token, step),
+                Deadline::after(Duration::from_secs(30)),
+            )
+            .await
+    }
+
+    /// The four steps in order, stopping at the first failure.
+    pub async fn run_steps(&self, token: &str) -> Result<(), (Step, RotationError)> {
+        for step in Step::ALL {
+            self.step(token, step).await.map_err(|error| (step, error))?;
+        }
+        Ok(())
+    }
+
+    /// RotateSecret, then the four steps. Returns the token.
+    pub async fn rotate(&self) -> Result<String, (Step, RotationError)> {
+        let token = self.start_rotation();
+        self.run_steps(&token).await.map(|()| token)
+    }
+
+    /// The value carrying `label`, if any.
+    pub async fn value(&self, label: StagingLabel) -> Option<SecretJson> {
+        let version = self
+            .model()
+            .get_secret_value(&self.arn, VersionSelector::stage(label))
+            .await
+            .ok()?;
+        Some(SecretJson::parse(&version.value).unwrap())
+    }
+
+    /// `(username, password)` of the version carrying `label`.
+    pub async fn credential(&self, label: StagingLabel) -> (String, String) {
+        let value = self
+            .value(label)
+            .await
+            .unwrap_or_else(|| panic!("no {label:?} value"));
+        (field(&value, "username"), field(&value, "password"))
+    }
+
+    /// What an operator (or CancelRotateSecret) does to a stuck rotation: AWSPENDING is removed
+    /// from the version that is not AWSCURRENT.
+    pub async fn cancel_rotation(&self) {
+        let description = self.model().describe_secret(&self.arn).await.unwrap();
+        let pending = description.version_with(StagingLabel::Pending).map(str::to_owned);
+        if let Some(pending) = pending
+            && !description.has_label(&pending, StagingLabel::Current)
+        {
+            self.model()
+                .update_secret_version_stage(UpdateVersionStage {
+                    secret_id: &self.arn,
+                    stage: StagingLabel::Pending,
+                    move_to: None,
+                    remove_from: Some(&pending),
+                })
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A string field of a secret.
+pub fn field(value: &SecretJson, name: &str) -> String {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .to_owned()
+}
+
+/// The stable error name of a failed step.
+pub fn error_type(error: &RotationError) -> &'static str {
+    Classify::error_type(error)
+}
+
+/// A master secret for `db` stored in `model`; returns its ARN.
+pub fn store_master(model: &InMemorySecretsManager, db: &Db, user: &str, password: &str) -> String {
+    model
+        .create_secret("master", &SecretValue::new(db.secret(user, password).to_string()))
+        .unwrap()
+}

@@ -1,0 +1,19 @@
+//! rotor-postgres's integration tests against throwaway PostgreSQL servers: one binary, one link.
+#![allow(unreachable_pub, reason = "test modules are private to this binary")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code fails loudly"
+)]
+
+mod postgres {
+    pub mod alternating;
+    pub mod conformance;
+    pub mod crash;
+    pub mod hostile;
+    pub mod logs;
+    pub mod single_user;
+    pub mod support;
+    pub mod tls;
+}
