@@ -1,6 +1,6 @@
 //! Password policy: the environment variables AWS's functions read, and local generation.
 
-use rand::Rng;
+use rand::RngExt;
 use rand::seq::{IndexedRandom, SliceRandom};
 use secrecy::SecretString;
 

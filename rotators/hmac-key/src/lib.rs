@@ -14,8 +14,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
-use rand::RngCore;
+use hmac::{Hmac, KeyInit, Mac};
+use rand::Rng;
 use rotor_core::{
     Classify, CreateContext, ErrorClass, Rotator, RotatorError, SecretContext, SecretJson, StepContext,
 };
