@@ -11,7 +11,7 @@ mod scratch;
 mod startup;
 mod template;
 
-use rand::Rng as _;
+use rand::RngExt as _;
 use rand::distr::Alphanumeric;
 
 pub(crate) use account::{OsAccount, command_as};
