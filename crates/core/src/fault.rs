@@ -1,6 +1,6 @@
 //! Fault points: a way for tests to crash a rotation at its k-th external operation.
 //!
-//! Engines call [`FaultPoints::before`] and [`FaultPoints::after`] around every statement they
+//! Engines call [`FaultPoints::before`] and [`FaultTicket::after`] around every statement they
 //! send. In production the points are [`FaultPoints::none`] and cost one branch. Tests arm one
 //! fault, run a step, and check that Secrets Manager-style retries converge.
 
@@ -100,7 +100,7 @@ impl FaultPoints {
     }
 
     /// Records an operation; fails it when it is the armed one with [`FaultTiming::BeforeApply`].
-    /// Returns a ticket to pass to [`after`](Self::after).
+    /// Returns a ticket to pass to [`FaultTicket::after`].
     pub fn before(&self, label: &str) -> Result<FaultTicket, InjectedFault> {
         let fired = self.with_plan(|plan| {
             plan.operations.push(label.to_owned());

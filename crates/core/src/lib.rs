@@ -12,6 +12,8 @@
 //! - the [`SecretsManager`] port with an AWS SDK adapter and an in-memory model of the
 //!   service's documented semantics;
 //! - password generation with AWS's environment variables ([`PasswordPolicy`]);
+//! - what both database engines share ([`database`]): AWS's database secret format, the pair
+//!   checks, the order in which stored and master credentials are tried, and the trusted CAs;
 //! - Lambda glue ([`lambda::run`]) and logging that cannot leak secrets ([`logging`]).
 //!
 //! ## Design

@@ -1,7 +1,7 @@
 //! Alternating users: the master sets the password of whichever of `name` / `name_clone` applications are
 //! not using, and keeps the clone's grants equal to the original's.
 
-use rotor_core::database::alternate_username;
+use rotor_core::database::{DatabaseSecret, UserPair, alternate_username, check_alternating, master_login};
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
@@ -13,8 +13,8 @@ use crate::connect::{Session, Statement, Target};
 use crate::error::MySqlError;
 use crate::grant_sync::sync_statements;
 use crate::grants::read_grants;
-use crate::secret::{MySqlSecret, UserPair, check_alternating};
-use crate::session_checks::{parse, verify_login};
+use crate::secret::MYSQL;
+use crate::session_checks::verify_login;
 
 /// The environment variable AWS's MySQL function reads for the longest allowed user name.
 pub const USERNAME_CHARACTER_LIMIT: &str = "USERNAME_CHARACTER_LIMIT";
@@ -98,61 +98,26 @@ impl AlternatingUsers {
             .map_or(flavour_limit, |limit| limit.min(flavour_limit))
     }
 
-    /// Logs in as the master (AWSCURRENT, then AWSPENDING of the master secret, for a master that is itself
-    /// mid-rotation) to the child's server and database.
+    /// Logs in as the master (see [`master_login`]) to the child's server and database.
     async fn master_session(
         &self,
         ctx: &SecretContext<'_>,
-        child: &MySqlSecret,
+        child: &DatabaseSecret,
     ) -> Result<Session, RotatorError> {
-        let current = parse(ctx, &ctx.master().await?.value, "master AWSCURRENT")?;
-        if let Some(session) = self.master_login(ctx, child, &current).await? {
-            return Ok(session);
-        }
-        let Some(pending) = ctx.master_pending().await? else {
-            return Err(MySqlError::MasterRefused { tried: 1 }.into());
-        };
-        let pending = parse(ctx, &pending, "master AWSPENDING")?;
-        match self.master_login(ctx, child, &pending).await? {
-            Some(session) => Ok(session),
-            None => Err(MySqlError::MasterRefused { tried: 2 }.into()),
-        }
-    }
-
-    /// One master login; `None` when the credential is refused. The master must name the child's host and
-    /// port, and connects to the child's database (as AWS's function does since 2023).
-    async fn master_login(
-        &self,
-        ctx: &SecretContext<'_>,
-        child: &MySqlSecret,
-        master: &MySqlSecret,
-    ) -> Result<Option<Session>, MySqlError> {
-        if !master.host.eq_ignore_ascii_case(&child.host) || master.port != child.port {
-            let field = if master.port == child.port { "host" } else { "port" };
-            return Err(MySqlError::TargetMismatch {
-                first: "AWSCURRENT",
-                second: "master secret",
-                field,
-            });
-        }
-        let target = Target {
-            dbname: child.dbname.clone(),
-            ..master.target()
-        };
-        let login = Session::open(
-            &target,
-            &master.username,
-            &master.password,
-            "master",
-            &self.faults,
-            ctx.deadline(),
-        )
-        .await;
-        match login {
-            Ok(session) => Ok(Some(session)),
-            Err(error) if error.is_auth_failure() => Ok(None),
-            Err(error) => Err(error),
-        }
+        let (faults, deadline) = (&self.faults, ctx.deadline());
+        master_login(ctx, &MYSQL, child, move |label, master| async move {
+            Session::open(
+                &Target::of(&master),
+                &master.username,
+                &master.password,
+                label,
+                faults,
+                deadline,
+            )
+            .await
+            .map_err(RotatorError::from)
+        })
+        .await
     }
 }
 
@@ -164,7 +129,7 @@ impl Rotator for AlternatingUsers {
     ///
     /// Second run: core finds the pending value and does not call this.
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        let current = parse(ctx, ctx.current(), "AWSCURRENT")?;
+        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
         let limit = self.limit_for_engine(&current.engine);
         let alternate = alternate_username(&current.username, usize::MAX)
             .filter(|name| name.chars().count() <= limit)
@@ -185,12 +150,12 @@ impl Rotator for AlternatingUsers {
     /// Second run: the pending account already has the password, plugin, TLS requirement and limits, and
     /// the grants already match, so only reads are sent.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
-        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
-        check_alternating(&current, &pending)?;
+        let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
+        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
+        let pair = check_alternating(&current, &pending)?;
         let deadline = ctx.deadline();
         let current_session = Session::open(
-            &current.target(),
+            &Target::of(&current),
             &current.username,
             &current.password,
             "current",
@@ -209,7 +174,7 @@ impl Rotator for AlternatingUsers {
         current_session.close().await;
 
         let mut master = self.master_session(ctx, &current).await?;
-        let result = self.apply(ctx, &mut master, &pending, &current, &host).await;
+        let result = self.apply(ctx, &mut master, &pending, &pair, &host).await;
         master.close().await;
         result
     }
@@ -219,14 +184,14 @@ impl Rotator for AlternatingUsers {
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
         verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
         Ok(())
     }
 
     /// testSecret without a pending value: AWSCURRENT and the master must log in.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
         verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
         self.master_session(ctx, &current).await?.close().await;
         Ok(())
@@ -239,8 +204,8 @@ impl AlternatingUsers {
         &self,
         ctx: &StepContext<'_>,
         master: &mut Session,
-        pending: &MySqlSecret,
-        current: &MySqlSecret,
+        pending: &DatabaseSecret,
+        pair: &UserPair,
         host: &str,
     ) -> Result<(), RotatorError> {
         let version = *master.version();
@@ -259,7 +224,6 @@ impl AlternatingUsers {
             }
             .into());
         }
-        let pair = UserPair::of(&current.username, &pending.username);
         let original = Account::new(&pair.original, host);
         let clone = original.with_user(&pair.clone);
         let stored = read_accounts(master, host, &[&original.user, &clone.user]).await?;

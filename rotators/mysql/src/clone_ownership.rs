@@ -5,15 +5,15 @@
 //! password of a recent version for that name, or AWSPREVIOUS names it (it was this secret's user one
 //! rotation ago). Anything else is refused, never taken over, unless the operator explicitly allows it.
 
-use rotor_core::database::RECENT_VERSION_LIMIT;
+use rotor_core::database::{DatabaseSecret, RECENT_VERSION_LIMIT};
 use rotor_core::fault::FaultPoints;
 use rotor_core::{RotatorError, StepContext};
 use secrecy::ExposeSecret;
 
 use crate::account_options::StoredAccount;
-use crate::connect::Session;
+use crate::connect::{Session, Target};
 use crate::password_hash::{AuthPlugin, native_hash_matches};
-use crate::secret::MySqlSecret;
+use crate::secret::MYSQL;
 
 /// The proof rules, with the operator's override.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ impl Ownership<'_> {
         &self,
         ctx: &StepContext<'_>,
         stored: &StoredAccount,
-        secret: &MySqlSecret,
+        secret: &DatabaseSecret,
     ) -> Result<bool, RotatorError> {
         if stored.plugin == AuthPlugin::Native {
             return Ok(native_hash_matches(
@@ -38,7 +38,7 @@ impl Ownership<'_> {
             ));
         }
         let login = Session::open(
-            &secret.target(),
+            &Target::of(secret),
             &stored.account.user,
             &secret.password,
             "clone probe",
@@ -61,7 +61,7 @@ impl Ownership<'_> {
         &self,
         ctx: &StepContext<'_>,
         stored: &StoredAccount,
-        pending: &MySqlSecret,
+        pending: &DatabaseSecret,
     ) -> Result<bool, RotatorError> {
         if self.adopt_anyway {
             return Ok(true);
@@ -81,7 +81,7 @@ impl Ownership<'_> {
             return Ok(true);
         }
         for version in ctx.recent_versions(RECENT_VERSION_LIMIT).await? {
-            let Ok(secret) = MySqlSecret::parse(&version.value) else {
+            let Ok(secret) = DatabaseSecret::parse(&version.value, &MYSQL) else {
                 continue;
             };
             if secret.username == *name && self.proves(ctx, stored, &secret).await? {

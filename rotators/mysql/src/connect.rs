@@ -10,7 +10,7 @@ use std::future::Future;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Row, Value};
 use rotor_core::Deadline;
-use rotor_core::database::TlsMode;
+use rotor_core::database::{DatabaseSecret, TlsMode};
 use rotor_core::fault::FaultPoints;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -30,6 +30,18 @@ pub(crate) struct Target {
     pub(crate) port: u16,
     pub(crate) dbname: Option<String>,
     pub(crate) tls: TlsMode,
+}
+
+impl Target {
+    /// Where `secret` connects.
+    pub(crate) fn of(secret: &DatabaseSecret) -> Self {
+        Self {
+            host: secret.host.clone(),
+            port: secret.port,
+            dbname: secret.dbname.clone(),
+            tls: secret.tls.clone(),
+        }
+    }
 }
 
 /// A statement whose text may carry a password hash or a password. `Debug` shows only its label.
@@ -98,7 +110,7 @@ impl Session {
             .stmt_cache_size(0)
             .max_allowed_packet(Some(MAX_ALLOWED_PACKET))
             .wait_timeout(Some(WAIT_TIMEOUT_SECONDS))
-            .ssl_opts(ssl_opts(&target.tls).await?);
+            .ssl_opts(ssl_opts(&target.tls)?);
         let label = "connect";
         let ticket = points.before(label)?;
         let mut conn = within(deadline, label, Conn::new(options))

@@ -4,6 +4,7 @@
 //! altogether: a syntax error (1064) quotes the statement "near '…'", and `SHOW GRANTS` rows carry the
 //! account's hash, so only the error number, the SQLSTATE and rotor's own label for the operation are kept.
 
+use rotor_core::database::CaBundleError;
 use rotor_core::fault::InjectedFault;
 use rotor_core::{Classify, ErrorClass};
 
@@ -20,14 +21,6 @@ pub enum MySqlError {
         login: String,
         /// The server's error number.
         code: u16,
-    },
-    /// A stored credential was not tried because it has no usable password. Counts as a refused credential.
-    #[error("the {login} credential was skipped: {reason}")]
-    CredentialSkipped {
-        /// Which credential.
-        login: String,
-        /// Why, naming fields only.
-        reason: String,
     },
     /// The server could not be reached, or the connection broke.
     #[error("could not reach the server for the {login} login: {reason}")]
@@ -53,12 +46,9 @@ pub enum MySqlError {
         /// What rustls said.
         reason: String,
     },
-    /// The trusted CA certificates could not be assembled.
-    #[error("TLS configuration: {reason}")]
-    TlsConfig {
-        /// What is wrong with the CA bundle.
-        reason: String,
-    },
+    /// The extra CA bundle (`ssl_ca` or `ROTOR_CA_BUNDLE`) cannot be used.
+    #[error("TLS configuration: {0}")]
+    CaBundle(#[from] CaBundleError),
     /// The server rejected the connection after authentication (unknown database, too many connections,
     /// account locked, …).
     #[error("the server rejected the {login} connection (error {code}, SQLSTATE {sqlstate})")]
@@ -132,24 +122,6 @@ pub enum MySqlError {
         /// The parsed version.
         version: String,
     },
-    /// Two versions of the secret point at different servers or databases.
-    #[error("{first} and {second} differ in {field}: a rotation never moves a credential to another target")]
-    TargetMismatch {
-        /// One version, e.g. `AWSCURRENT`.
-        first: &'static str,
-        /// The other, e.g. `AWSPENDING`.
-        second: &'static str,
-        /// The field that differs: `engine`, `host`, `port` or `dbname`.
-        field: &'static str,
-    },
-    /// Single user: AWSPENDING names a different user than AWSCURRENT.
-    #[error(
-        "AWSPENDING names a different user than AWSCURRENT; a single-user rotation changes one user only"
-    )]
-    UsernameChanged,
-    /// Alternating users: AWSPENDING's user is not AWSCURRENT's `_clone` partner.
-    #[error("AWSPENDING's user is not the alternate (`_clone` partner) of AWSCURRENT's user")]
-    NotAlternatePair,
     /// A user name is longer than the server or `USERNAME_CHARACTER_LIMIT` allows.
     #[error("user name {username:?} is longer than {limit} characters")]
     UsernameTooLong {
@@ -172,12 +144,6 @@ pub enum MySqlError {
     /// Alternating users: AWSCURRENT does not log in, so this secret proves no right to its users.
     #[error("AWSCURRENT does not log in; refusing to let the master change users on behalf of this secret")]
     CurrentRefused,
-    /// The master secret's credentials (AWSCURRENT, then AWSPENDING) were refused.
-    #[error("the master secret's credentials were refused ({tried} tried)")]
-    MasterRefused {
-        /// How many master credentials were tried.
-        tried: usize,
-    },
     /// An account the rotation relies on does not exist.
     #[error("account {account} does not exist")]
     AccountMissing {
@@ -248,10 +214,7 @@ pub(crate) fn server_error_class(code: u16) -> ErrorClass {
 impl Classify for MySqlError {
     fn class(&self) -> ErrorClass {
         match self {
-            Self::AuthFailed { .. }
-            | Self::CredentialSkipped { .. }
-            | Self::CurrentRefused
-            | Self::MasterRefused { .. } => ErrorClass::AuthFailure,
+            Self::AuthFailed { .. } | Self::CurrentRefused => ErrorClass::AuthFailure,
             Self::Unreachable { .. }
             | Self::StatementInterrupted { .. }
             | Self::DeadlineExceeded { .. }
@@ -269,11 +232,10 @@ impl Classify for MySqlError {
     fn error_type(&self) -> &'static str {
         match self {
             Self::AuthFailed { .. } => "MySqlAuthFailed",
-            Self::CredentialSkipped { .. } => "MySqlCredentialSkipped",
             Self::Unreachable { .. } => "MySqlUnreachable",
             Self::TlsUnavailable { .. } => "MySqlTlsUnavailable",
             Self::TlsHandshake { .. } => "MySqlTlsHandshake",
-            Self::TlsConfig { .. } => "MySqlTlsConfig",
+            Self::CaBundle(_) => "MySqlTlsConfig",
             Self::ConnectRejected { .. } => "MySqlConnectRejected",
             Self::ConnectFailed { .. } => "MySqlConnectFailed",
             Self::Statement { .. } => "MySqlStatementFailed",
@@ -283,13 +245,9 @@ impl Classify for MySqlError {
             Self::UnsupportedServer { .. } => "MySqlUnsupportedServer",
             Self::UnsupportedPlugin { .. } => "MySqlUnsupportedPlugin",
             Self::DualPasswordUnsupported { .. } => "MySqlDualPasswordUnsupported",
-            Self::TargetMismatch { .. } => "MySqlTargetMismatch",
-            Self::UsernameChanged => "MySqlUsernameChanged",
-            Self::NotAlternatePair => "MySqlNotAlternatePair",
             Self::UsernameTooLong { .. } => "MySqlUsernameTooLong",
             Self::WrongUser { .. } => "MySqlWrongUser",
             Self::CurrentRefused => "MySqlCurrentRefused",
-            Self::MasterRefused { .. } => "MySqlMasterRefused",
             Self::AccountMissing { .. } => "MySqlAccountMissing",
             Self::NotOurAlternate { .. } => "MySqlNotOurAlternate",
             Self::GrantsNotUnderstood { .. } => "MySqlGrantsNotUnderstood",

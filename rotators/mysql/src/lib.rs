@@ -100,5 +100,5 @@ pub use error::MySqlError;
 pub use flavour::{Flavour, ServerVersion, UnknownVersion};
 pub use grants::{GrantSet, ObjectGrant, Privilege, RowError};
 pub use password_hash::{AuthPlugin, identified_clause, native_hash_matches, native_password_hash};
-pub use secret::{MAX_USERNAME_CHARS, MYSQL, MySqlSecret, UserPair, check_alternating, check_single_user};
+pub use secret::{MAX_USERNAME_CHARS, MYSQL};
 pub use single_user::{PasswordRetention, SingleUser};

@@ -1,33 +1,23 @@
-//! Checks shared by both rotators: parsing a stored version, and proving that a credential logs in as the
-//! user it names over the transport it demands.
+//! A check shared by both rotators: proving that a credential logs in as the user it names over the transport
+//! it demands.
 
-use rotor_core::database::TlsMode;
+use rotor_core::Deadline;
+use rotor_core::database::{DatabaseSecret, TlsMode};
 use rotor_core::fault::FaultPoints;
-use rotor_core::{Deadline, RotationError, SecretContext, SecretJson};
 
-use crate::connect::Session;
+use crate::connect::{Session, Target};
 use crate::error::MySqlError;
-use crate::secret::MySqlSecret;
-
-/// Parses a stored version, reporting a malformed one as [`RotationError::MalformedSecret`] for `version`.
-pub(crate) fn parse(
-    ctx: &SecretContext<'_>,
-    json: &SecretJson,
-    version: &str,
-) -> Result<MySqlSecret, RotationError> {
-    MySqlSecret::parse(json).map_err(|problem| ctx.malformed(version, problem))
-}
 
 /// Logs in with `secret` as the user it names (the session checks `CURRENT_USER()`) and, unless TLS was
 /// explicitly disabled, checks that the server sees the session as encrypted. Changes nothing.
 pub(crate) async fn verify_login(
-    secret: &MySqlSecret,
+    secret: &DatabaseSecret,
     login: &str,
     deadline: Deadline,
     faults: &FaultPoints,
 ) -> Result<(), MySqlError> {
     let mut session = Session::open(
-        &secret.target(),
+        &Target::of(secret),
         &secret.username,
         &secret.password,
         login,

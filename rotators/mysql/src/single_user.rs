@@ -1,18 +1,20 @@
 //! Single user: the user changes its own password.
 
-use rotor_core::database::{CredentialSource, login_with_fallback};
+use rotor_core::database::{
+    CredentialSource, DatabaseSecret, SingleUserLogin, single_user_login, single_user_pending,
+};
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
-use rotor_core::{CreateContext, Deadline, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
+use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::account::{Account, Quoting};
-use crate::connect::{Session, Statement};
+use crate::connect::{Session, Statement, Target};
 use crate::error::MySqlError;
 use crate::flavour::{Flavour, ServerVersion};
 use crate::password_hash::native_password_hash;
-use crate::secret::{MySqlSecret, check_single_user};
-use crate::session_checks::{parse, verify_login};
+use crate::secret::MYSQL;
+use crate::session_checks::verify_login;
 
 /// What happens to the password being replaced. The dual modes need MySQL 8.0.14 or later.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,7 +59,7 @@ impl PasswordRetention {
 /// newest unlabelled versions (a password set by a rotation that was later cancelled). The account changed is
 /// the one the login matched (`CURRENT_USER()`), never an assumed `'user'@'%'`. On MariaDB the new password
 /// travels as a client-computed hash; on MySQL as `ALTER USER … IDENTIFIED BY`, which the server masks in its
-/// logs (see [`crate::password_hash`]).
+/// logs (see the crate documentation).
 #[derive(Debug, Clone, Default)]
 pub struct SingleUser {
     faults: FaultPoints,
@@ -93,46 +95,6 @@ impl SingleUser {
         self.retention = retention;
         self
     }
-}
-
-/// The name a credential source goes by in logs and errors.
-fn label(source: &CredentialSource) -> &'static str {
-    match source {
-        CredentialSource::Current => "current",
-        CredentialSource::Pending => "pending",
-        CredentialSource::Previous => "previous",
-        CredentialSource::Recent(_) => "recent",
-    }
-}
-
-/// Logs in to the pending target with a stored version's password. A version that names another user, or
-/// is not a usable secret, is skipped without a login attempt. Returns the password that worked.
-async fn login_candidate(
-    target: &MySqlSecret,
-    source: &CredentialSource,
-    json: &SecretJson,
-    deadline: Deadline,
-    faults: &FaultPoints,
-) -> Result<(Session, SecretString), MySqlError> {
-    let login = label(source);
-    let skipped = |reason: String| MySqlError::CredentialSkipped {
-        login: login.to_owned(),
-        reason,
-    };
-    let candidate = MySqlSecret::parse(json).map_err(|problem| skipped(problem.to_string()))?;
-    if candidate.username != target.username {
-        return Err(skipped("it names another user".to_owned()));
-    }
-    let session = Session::open(
-        &target.target(),
-        &target.username,
-        &candidate.password,
-        login,
-        faults,
-        deadline,
-    )
-    .await?;
-    Ok((session, candidate.password))
 }
 
 /// The statements that change `account`'s own password from `old` to `new`.
@@ -224,10 +186,7 @@ impl Rotator for SingleUser {
     ///
     /// Second run: core finds the pending value and does not call this.
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        parse(ctx, ctx.current(), "AWSCURRENT")?;
-        let mut pending = ctx.current().clone();
-        pending.set_password(&ctx.new_password().await?);
-        Ok(pending)
+        single_user_pending(ctx, &MYSQL).await
     }
 
     /// setSecret: validates AWSPENDING against AWSCURRENT, logs in (current → pending → previous → recent
@@ -237,36 +196,33 @@ impl Rotator for SingleUser {
     /// AWSPENDING logs in, and nothing is changed. With [`PasswordRetention::RetainCurrent`], AWSCURRENT still
     /// logs in, AWSPENDING is tried next and logs in, and nothing is changed.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
-        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
-        check_single_user(&current, &pending)?;
-        let (target, faults, deadline) = (&pending, &self.faults, ctx.deadline());
-        let (source, (mut session, old_password)) =
-            login_with_fallback(ctx, move |source, json| async move {
-                login_candidate(target, &source, &json, deadline, faults)
-                    .await
-                    .map_err(RotatorError::from)
-            })
-            .await?;
-        match &source {
-            CredentialSource::Pending => {
-                tracing::info!(
-                    secret_id = ctx.secret_id(),
-                    "AWSPENDING already logs in: the password is already set"
-                );
-                session.close().await;
-                return Ok(());
-            }
-            CredentialSource::Current => {}
-            older => tracing::warn!(
-                secret_id = ctx.secret_id(),
-                source = %older,
-                "recovered access with an older version; replacing its password with AWSPENDING's"
-            ),
+        let (faults, deadline) = (&self.faults, ctx.deadline());
+        let SingleUserLogin {
+            pending,
+            source,
+            password: old_password,
+            mut session,
+            ..
+        } = single_user_login(ctx, &MYSQL, move |source, login| async move {
+            Session::open(
+                &Target::of(&login),
+                &login.username,
+                &login.password,
+                source.label(),
+                faults,
+                deadline,
+            )
+            .await
+            .map_err(RotatorError::from)
+        })
+        .await?;
+        if source == CredentialSource::Pending {
+            session.close().await;
+            return Ok(());
         }
         if self.retention == PasswordRetention::RetainCurrent && session.version().supports_dual_password() {
             match Session::open(
-                &pending.target(),
+                &Target::of(&pending),
                 &pending.username,
                 &pending.password,
                 "pending",
@@ -301,14 +257,14 @@ impl Rotator for SingleUser {
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
         verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
         Ok(())
     }
 
     /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
         verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
         Ok(())
     }

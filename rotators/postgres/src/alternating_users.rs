@@ -1,19 +1,18 @@
 //! Alternating users: a master user sets the password of whichever of `user` / `user_clone` is
 //! not in use, so the credential applications hold keeps working throughout the rotation.
 
-use rotor_core::database::alternating_pending;
+use rotor_core::database::{DatabaseSecret, alternating_pending, check_alternating, master_login};
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::{
-    CreateContext, Deadline, FieldError, RotationError, Rotator, RotatorError, SecretContext, SecretJson,
-    StepContext,
+    CreateContext, Deadline, FieldError, Rotator, RotatorError, SecretContext, SecretJson, StepContext,
 };
 
 use crate::connect::{Login, Session, connect};
 use crate::error::PgError;
 use crate::identity::verify_login;
 use crate::roles::set_alternate_password;
-use crate::secret::{MAX_IDENTIFIER_BYTES, PgSecret, RolePair, check_alternating, parse};
+use crate::secret::{MAX_IDENTIFIER_BYTES, POSTGRES};
 use crate::sql::Verifier;
 
 /// Rotates between two users, `name` and `name_clone`, with the master secret named by
@@ -39,7 +38,7 @@ impl AlternatingUsers {
 
     /// Proves that AWSCURRENT logs in. Without this, anyone who can write this secret could name
     /// any role (say `postgres_clone`) and have the master create or reset a role for them.
-    async fn prove_current(&self, current: &PgSecret, deadline: Deadline) -> Result<(), PgError> {
+    async fn prove_current(&self, current: &DatabaseSecret, deadline: Deadline) -> Result<(), PgError> {
         match connect(&Login::of(current, "current"), deadline, &self.faults).await {
             Ok(session) => {
                 session.close().await;
@@ -50,80 +49,19 @@ impl AlternatingUsers {
         }
     }
 
-    /// A session as the master user: its AWSCURRENT first, then its AWSPENDING when AWSCURRENT is
-    /// refused (the master is itself mid-rotation). It connects to the master's own host, which
-    /// must be the child's, and to the child's database.
-    async fn master_session(&self, ctx: &StepContext<'_>, child: &PgSecret) -> Result<Session, RotatorError> {
-        let master = ctx.master().await?;
-        let current = parse_master(&master.arn, &master.value, "AWSCURRENT", child)?;
-        match connect(
-            &master_login("master", &current, child),
-            ctx.deadline(),
-            &self.faults,
-        )
+    /// A session as the master user (see [`master_login`]) on the child's database.
+    async fn master_session(
+        &self,
+        ctx: &StepContext<'_>,
+        child: &DatabaseSecret,
+    ) -> Result<Session, RotatorError> {
+        let (faults, deadline) = (&self.faults, ctx.deadline());
+        master_login(ctx, &POSTGRES, child, move |label, master| async move {
+            connect(&Login::of(&master, label), deadline, faults)
+                .await
+                .map_err(RotatorError::from)
+        })
         .await
-        {
-            Ok(session) => return Ok(session),
-            Err(error) if error.is_auth_failure() => {}
-            Err(error) => return Err(error.into()),
-        }
-        let Some(pending) = ctx.master_pending().await? else {
-            return Err(PgError::MasterRefused { tried: 1 }.into());
-        };
-        tracing::warn!(
-            secret_id = ctx.secret_id(),
-            "the master's AWSCURRENT was refused; trying the master's AWSPENDING"
-        );
-        let pending = parse_master(&master.arn, &pending, "AWSPENDING", child)?;
-        match connect(
-            &master_login("master-pending", &pending, child),
-            ctx.deadline(),
-            &self.faults,
-        )
-        .await
-        {
-            Ok(session) => Ok(session),
-            Err(error) if error.is_auth_failure() => Err(PgError::MasterRefused { tried: 2 }.into()),
-            Err(error) => Err(error.into()),
-        }
-    }
-}
-
-/// Parses a master secret version and checks that it manages the child's server.
-fn parse_master(
-    arn: &str,
-    json: &SecretJson,
-    version: &str,
-    child: &PgSecret,
-) -> Result<PgSecret, RotatorError> {
-    let master = PgSecret::parse(json).map_err(|problem| RotationError::MalformedSecret {
-        secret_id: arn.to_owned(),
-        version: version.to_owned(),
-        problem,
-    })?;
-    let field = if !master.host.eq_ignore_ascii_case(&child.host) {
-        Some("host")
-    } else if master.port != child.port {
-        Some("port")
-    } else {
-        None
-    };
-    if let Some(field) = field {
-        return Err(PgError::TargetMismatch {
-            first: "the master secret",
-            second: "AWSCURRENT",
-            field,
-        }
-        .into());
-    }
-    Ok(master)
-}
-
-/// The master's credentials and TLS settings, on the child's database.
-fn master_login<'a>(label: &'a str, master: &'a PgSecret, child: &'a PgSecret) -> Login<'a> {
-    Login {
-        dbname: &child.dbname,
-        ..Login::of(master, label)
     }
 }
 
@@ -136,7 +74,7 @@ impl Rotator for AlternatingUsers {
     ///
     /// Second run: core finds the pending value and does not call this.
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        let current = parse(ctx, ctx.current(), "AWSCURRENT")?;
+        let current = DatabaseSecret::current(ctx, &POSTGRES).await?;
         if current.master_arn.is_none() {
             return Err(ctx
                 .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
@@ -153,17 +91,16 @@ impl Rotator for AlternatingUsers {
     /// Second run: the role exists and is the clone, so the same password is applied again
     /// under a fresh salt, which changes nothing a login can observe.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
-        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
-        check_alternating(&current, &pending)?;
+        let pending = DatabaseSecret::pending(ctx, &POSTGRES)?;
+        let current = DatabaseSecret::current(ctx, &POSTGRES).await?;
+        let pair = check_alternating(&current, &pending)?;
         if current.master_arn.is_none() {
             return Err(ctx
                 .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
                 .into());
         }
         self.prove_current(&current, ctx.deadline()).await?;
-        let session = self.master_session(ctx, &pending).await?;
-        let pair = RolePair::of(&current.username, &pending.username);
+        let session = self.master_session(ctx, &current).await?;
         let verifier = Verifier::of(&pending.password);
         let result = set_alternate_password(&session, &pair, &pending.username, &verifier).await;
         session.close().await;
@@ -180,14 +117,14 @@ impl Rotator for AlternatingUsers {
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = parse(ctx, ctx.pending(), "AWSPENDING")?;
+        let pending = DatabaseSecret::pending(ctx, &POSTGRES)?;
         verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
         Ok(())
     }
 
     /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        let current = parse(ctx, ctx.current().await?, "AWSCURRENT")?;
+        let current = DatabaseSecret::current(ctx, &POSTGRES).await?;
         verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
         Ok(())
     }

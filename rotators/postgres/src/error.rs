@@ -4,6 +4,7 @@
 //! Server messages are kept only where they cannot echo such a statement: during connection
 //! set-up, and for statements that carry no secret.
 
+use rotor_core::database::CaBundleError;
 use rotor_core::fault::InjectedFault;
 use rotor_core::{Classify, ErrorClass};
 
@@ -18,15 +19,6 @@ pub enum PgError {
         login: String,
         /// The SQLSTATE the server sent.
         sqlstate: String,
-    },
-    /// A stored credential was not tried because it does not belong to the user being rotated or
-    /// is not a usable PostgreSQL secret. Counts as a refused credential, without a login attempt.
-    #[error("the {login} credential was skipped: {reason}")]
-    CredentialSkipped {
-        /// Which credential.
-        login: String,
-        /// Why, naming fields only.
-        reason: String,
     },
     /// The server could not be reached, or the connection broke (network, shutdown, timeout).
     #[error("could not reach PostgreSQL for the {login} login: {reason}")]
@@ -52,12 +44,15 @@ pub enum PgError {
         /// What rustls said.
         reason: String,
     },
-    /// The trusted CA certificates could not be assembled.
+    /// The trusted CA certificates could not be assembled into a rustls configuration.
     #[error("TLS configuration: {reason}")]
     TlsConfig {
-        /// What is wrong with the CA bundle or the roots.
+        /// What is wrong with the roots or the TLS provider.
         reason: String,
     },
+    /// The extra CA bundle (`ssl_ca` or `ROTOR_CA_BUNDLE`) cannot be used.
+    #[error("TLS configuration: {0}")]
+    CaBundle(#[from] CaBundleError),
     /// The server rejected the connection for another reason (unknown database, too many
     /// connections, ...). Connection set-up sends no SQL, so the message is safe to keep.
     #[error("PostgreSQL rejected the {login} connection (SQLSTATE {sqlstate}): {message}")]
@@ -107,33 +102,9 @@ pub enum PgError {
         /// The operation label.
         operation: String,
     },
-    /// Two versions of the secret point at different servers or databases.
-    #[error("{first} and {second} differ in {field}: a rotation never moves a credential to another target")]
-    TargetMismatch {
-        /// One version, e.g. `AWSCURRENT`.
-        first: &'static str,
-        /// The other, e.g. `AWSPENDING`.
-        second: &'static str,
-        /// The field that differs: `host`, `port` or `dbname`.
-        field: &'static str,
-    },
-    /// Single user: AWSPENDING names a different user than AWSCURRENT.
-    #[error(
-        "AWSPENDING names a different user than AWSCURRENT; a single-user rotation changes one user only"
-    )]
-    UsernameChanged,
-    /// Alternating users: AWSPENDING's user is not AWSCURRENT's `_clone` partner.
-    #[error("AWSPENDING's user is not the alternate (`_clone` partner) of AWSCURRENT's user")]
-    NotAlternatePair,
     /// Alternating users: AWSCURRENT does not log in, so this secret proves no right to its users.
     #[error("AWSCURRENT does not log in; refusing to let the master change users on behalf of this secret")]
     CurrentRefused,
-    /// The master secret's credentials (AWSCURRENT, then AWSPENDING) were refused.
-    #[error("the master secret's credentials were refused ({tried} tried)")]
-    MasterRefused {
-        /// How many master credentials were tried.
-        tried: usize,
-    },
     /// A role the rotation relies on does not exist.
     #[error("role {role:?} does not exist")]
     RoleMissing {
@@ -199,10 +170,7 @@ pub(crate) fn sqlstate_class(sqlstate: &str) -> ErrorClass {
 impl Classify for PgError {
     fn class(&self) -> ErrorClass {
         match self {
-            Self::AuthFailed { .. }
-            | Self::CredentialSkipped { .. }
-            | Self::CurrentRefused
-            | Self::MasterRefused { .. } => ErrorClass::AuthFailure,
+            Self::AuthFailed { .. } | Self::CurrentRefused => ErrorClass::AuthFailure,
             Self::Unreachable { .. }
             | Self::StatementInterrupted { .. }
             | Self::DeadlineExceeded { .. }
@@ -217,22 +185,17 @@ impl Classify for PgError {
     fn error_type(&self) -> &'static str {
         match self {
             Self::AuthFailed { .. } => "PostgresAuthFailed",
-            Self::CredentialSkipped { .. } => "PostgresCredentialSkipped",
             Self::Unreachable { .. } => "PostgresUnreachable",
             Self::TlsUnavailable { .. } => "PostgresTlsUnavailable",
             Self::TlsHandshake { .. } => "PostgresTlsHandshake",
-            Self::TlsConfig { .. } => "PostgresTlsConfig",
+            Self::TlsConfig { .. } | Self::CaBundle(_) => "PostgresTlsConfig",
             Self::ConnectRejected { .. } => "PostgresConnectRejected",
             Self::ConnectFailed { .. } => "PostgresConnectFailed",
             Self::Statement { .. } => "PostgresStatementFailed",
             Self::StatementInterrupted { .. } => "PostgresStatementInterrupted",
             Self::UnexpectedResult { .. } => "PostgresUnexpectedResult",
             Self::DeadlineExceeded { .. } => "PostgresDeadlineExceeded",
-            Self::TargetMismatch { .. } => "PostgresTargetMismatch",
-            Self::UsernameChanged => "PostgresUsernameChanged",
-            Self::NotAlternatePair => "PostgresNotAlternatePair",
             Self::CurrentRefused => "PostgresCurrentRefused",
-            Self::MasterRefused { .. } => "PostgresMasterRefused",
             Self::RoleMissing { .. } => "PostgresRoleMissing",
             Self::NotOurAlternate { .. } => "PostgresNotOurAlternate",
             Self::UnsupportedRoleSetting { .. } => "PostgresUnsupportedRoleSetting",

@@ -1,12 +1,12 @@
 //! What testSecret proves about a login: who the session is and that it is encrypted.
 
 use rotor_core::Deadline;
-use rotor_core::database::TlsMode;
+use rotor_core::database::{DatabaseSecret, TlsMode};
 use rotor_core::fault::FaultPoints;
 
 use crate::connect::{Login, Session, connect};
 use crate::error::PgError;
-use crate::secret::PgSecret;
+use crate::secret::dbname;
 
 /// `current_user`, and whether the server sees this session as encrypted. `pg_stat_ssl` shows
 /// every session its own row, so no privilege is needed.
@@ -15,12 +15,12 @@ const IDENTITY: &str = "SELECT current_user::text, \
 
 impl<'a> Login<'a> {
     /// Logs in to the secret's own target as the secret's own user.
-    pub(crate) fn of(secret: &'a PgSecret, label: &'a str) -> Self {
+    pub(crate) fn of(secret: &'a DatabaseSecret, label: &'a str) -> Self {
         Self {
             label,
             host: &secret.host,
             port: secret.port,
-            dbname: &secret.dbname,
+            dbname: dbname(secret),
             tls: &secret.tls,
             username: &secret.username,
             password: &secret.password,
@@ -31,7 +31,7 @@ impl<'a> Login<'a> {
 /// Logs in with `secret`, checks that the server sees the expected user and, when TLS is
 /// required, an encrypted session, then closes the session. Changes nothing.
 pub(crate) async fn verify_login(
-    secret: &PgSecret,
+    secret: &DatabaseSecret,
     label: &str,
     deadline: Deadline,
     faults: &FaultPoints,
@@ -42,7 +42,7 @@ pub(crate) async fn verify_login(
     result
 }
 
-async fn check_identity(session: &Session, secret: &PgSecret, label: &str) -> Result<(), PgError> {
+async fn check_identity(session: &Session, secret: &DatabaseSecret, label: &str) -> Result<(), PgError> {
     const OPERATION: &str = "SELECT identity";
     let rows = session.query(OPERATION, IDENTITY, &[]).await?;
     let unexpected = |_| PgError::UnexpectedResult { operation: OPERATION };

@@ -94,6 +94,6 @@ mod tls;
 pub use alternating_users::AlternatingUsers;
 pub use error::PgError;
 pub use roles::marker_comment;
-pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES, PgSecret, RolePair, check_alternating, check_single_user};
+pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES};
 pub use single_user::SingleUser;
 pub use tls::client_config;

@@ -4,11 +4,11 @@
 //! Everything runs as the master user in one transaction, so a failure or a crash leaves the
 //! catalog as it was, and a repeat converges.
 
+use rotor_core::database::UserPair;
 use tokio_postgres::Row;
 
 use crate::connect::Session;
 use crate::error::PgError;
-use crate::secret::RolePair;
 use crate::sql::{
     RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role, grant_role,
 };
@@ -92,7 +92,7 @@ pub fn marker_comment(original: &str) -> String {
 /// again, which changes nothing a login can observe.
 pub(crate) async fn set_alternate_password(
     session: &Session,
-    pair: &RolePair,
+    pair: &UserPair,
     pending_user: &str,
     verifier: &Verifier,
 ) -> Result<(), PgError> {
@@ -136,7 +136,7 @@ pub(crate) async fn set_alternate_password(
 /// also hold no role attribute and no direct membership that the original lacks, so handing its
 /// password to the secret's readers cannot give them more than the original's rights.
 fn check_alternate(
-    pair: &RolePair,
+    pair: &UserPair,
     original: &RoleInfo,
     clone: &RoleInfo,
     clone_is_pending: bool,
@@ -162,7 +162,7 @@ fn check_alternate(
 /// original, the original's direct memberships and its role-level settings, then marks it.
 async fn create_clone(
     session: &Session,
-    pair: &RolePair,
+    pair: &UserPair,
     original: &RoleInfo,
     verifier: &Verifier,
 ) -> Result<(), PgError> {

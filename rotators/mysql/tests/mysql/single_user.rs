@@ -162,9 +162,9 @@ async fn malformed_or_mismatched_secrets_are_typed_errors_and_change_nothing() {
 
     // A pending value that points elsewhere: a rotation never moves a credential to another target.
     for (field, value, expected) in [
-        ("host", json!("elsewhere.example"), "MySqlTargetMismatch"),
-        ("port", json!(1), "MySqlTargetMismatch"),
-        ("username", json!("root"), "MySqlUsernameChanged"),
+        ("host", json!("elsewhere.example"), "TargetMismatch"),
+        ("port", json!(1), "TargetMismatch"),
+        ("username", json!("root"), "UsernameChanged"),
         ("port", json!("not a port"), "MalformedSecret"),
     ] {
         let harness = single_user(&db, "app", "initial-pw");

@@ -231,9 +231,12 @@ async fn a_master_secret_for_another_host_is_refused() {
 
     let (step, error) = harness.rotate().await.unwrap_err();
 
-    assert_eq!(
-        (step, error_type(&error)),
-        (Step::SetSecret, "PostgresTargetMismatch")
+    assert_eq!((step, error_type(&error)), (Step::SetSecret, "TargetMismatch"));
+    assert!(
+        error
+            .to_string()
+            .contains("the master secret and AWSCURRENT differ in host"),
+        "{error}"
     );
     assert!(!harness.faults.log().iter().any(|label| label == "connect:master"));
 }

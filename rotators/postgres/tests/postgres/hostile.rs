@@ -149,10 +149,10 @@ async fn a_tampered_pending_value_is_refused_before_any_connection() {
     db.create_user("app", INITIAL, "").await;
     db.create_user("victim", INITIAL, "").await;
     let tampered = [
-        ("username", json!("victim"), "PostgresUsernameChanged"),
-        ("host", json!("attacker.example"), "PostgresTargetMismatch"),
-        ("port", json!(1), "PostgresTargetMismatch"),
-        ("dbname", json!("template1"), "PostgresTargetMismatch"),
+        ("username", json!("victim"), "UsernameChanged"),
+        ("host", json!("attacker.example"), "TargetMismatch"),
+        ("port", json!(1), "TargetMismatch"),
+        ("dbname", json!("template1"), "TargetMismatch"),
         ("engine", json!("oracle"), "MalformedSecret"),
     ];
     for (key, value, expected) in tampered {

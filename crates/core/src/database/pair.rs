@@ -1,0 +1,277 @@
+//! Which versions form a rotation: the same user (single user) or the `_clone` pair (alternating
+//! users), always on the same server and database.
+
+use crate::context::CreateContext;
+use crate::error::{Classify, ErrorClass, RotatorError};
+use crate::secret::SecretJson;
+
+use super::secret::DatabaseSecret;
+
+/// The suffix that marks the second user of an alternating pair.
+pub const CLONE_SUFFIX: &str = "_clone";
+
+/// The other user of an alternating pair: `name` ↔ `name_clone`. `None` when the result would
+/// be longer than `max_bytes`.
+pub fn alternate_username(username: &str, max_bytes: usize) -> Option<String> {
+    let alternate = match username.strip_suffix(CLONE_SUFFIX) {
+        Some(original) if !original.is_empty() => original.to_owned(),
+        _ => format!("{username}{CLONE_SUFFIX}"),
+    };
+    (alternate.len() <= max_bytes).then_some(alternate)
+}
+
+/// The alternating-users username is too long for the engine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("username with {CLONE_SUFFIX} appended would exceed {max_bytes} bytes")]
+pub struct UsernameTooLong {
+    /// The engine's limit.
+    pub max_bytes: usize,
+}
+
+impl Classify for UsernameTooLong {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Permanent
+    }
+
+    fn error_type(&self) -> &'static str {
+        "UsernameTooLong"
+    }
+}
+
+/// createSecret for alternating users: AWSCURRENT with `username` toggled and a new password.
+pub async fn alternating_pending(
+    ctx: &CreateContext<'_>,
+    max_bytes: usize,
+) -> Result<SecretJson, RotatorError> {
+    let current = ctx.current();
+    let username = current
+        .required_str("username")
+        .map_err(|problem| ctx.malformed("AWSCURRENT", problem))?;
+    let alternate = alternate_username(username, max_bytes).ok_or(UsernameTooLong { max_bytes })?;
+    let mut pending = current.clone();
+    pending.set("username", alternate);
+    pending.set_password(&ctx.new_password().await?);
+    Ok(pending)
+}
+
+/// Two secrets that do not form the pair a rotation needs. Names the versions and the field that
+/// differ, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PairMismatch {
+    /// Two secrets point at different servers or databases.
+    #[error("{first} and {second} differ in {field}: a rotation never moves a credential to another target")]
+    Target {
+        /// One secret, e.g. `AWSCURRENT`.
+        first: &'static str,
+        /// The other, e.g. `AWSPENDING`.
+        second: &'static str,
+        /// The field that differs: `host`, `port` or `dbname`.
+        field: &'static str,
+    },
+    /// Single user: AWSPENDING names a different user than AWSCURRENT.
+    #[error(
+        "AWSPENDING names a different user than AWSCURRENT; a single-user rotation changes one user only"
+    )]
+    UsernameChanged,
+    /// Alternating users: AWSPENDING's user is not AWSCURRENT's `_clone` partner.
+    #[error("AWSPENDING's user is not the alternate (`_clone` partner) of AWSCURRENT's user")]
+    NotAlternatePair,
+}
+
+impl Classify for PairMismatch {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Permanent
+    }
+
+    fn error_type(&self) -> &'static str {
+        match self {
+            Self::Target { .. } => "TargetMismatch",
+            Self::UsernameChanged => "UsernameChanged",
+            Self::NotAlternatePair => "NotAlternatePair",
+        }
+    }
+}
+
+/// AWSPENDING against AWSCURRENT: the first target field that differs.
+fn same_target(current: &DatabaseSecret, pending: &DatabaseSecret) -> Result<(), PairMismatch> {
+    current
+        .same_target(pending)
+        .map_err(|field| PairMismatch::Target {
+            first: "AWSCURRENT",
+            second: "AWSPENDING",
+            field,
+        })
+}
+
+/// Single user: AWSPENDING must change AWSCURRENT's user on the same server and database.
+pub fn check_single_user(current: &DatabaseSecret, pending: &DatabaseSecret) -> Result<(), PairMismatch> {
+    same_target(current, pending)?;
+    if current.username != pending.username {
+        return Err(PairMismatch::UsernameChanged);
+    }
+    Ok(())
+}
+
+/// Alternating users: AWSPENDING's user must be AWSCURRENT's `_clone` partner on the same server
+/// and database. Returns which of the two is the original.
+///
+/// Both usernames already passed their family's length rule when they were parsed, so no limit
+/// is needed here: a partner name over the limit cannot equal AWSPENDING's.
+pub fn check_alternating(
+    current: &DatabaseSecret,
+    pending: &DatabaseSecret,
+) -> Result<UserPair, PairMismatch> {
+    same_target(current, pending)?;
+    match alternate_username(&current.username, usize::MAX) {
+        Some(alternate) if alternate == pending.username => {
+            let (original, clone) = if pending.username.len() > current.username.len() {
+                (&current.username, &pending.username)
+            } else {
+                (&pending.username, &current.username)
+            };
+            Ok(UserPair {
+                original: original.clone(),
+                clone: clone.clone(),
+            })
+        }
+        _ => Err(PairMismatch::NotAlternatePair),
+    }
+}
+
+/// The master secret must manage the child's server: the same host and port. The database is
+/// the child's, whatever the master secret names.
+pub(super) fn check_master(master: &DatabaseSecret, child: &DatabaseSecret) -> Result<(), PairMismatch> {
+    master.same_server(child).map_err(|field| PairMismatch::Target {
+        first: "the master secret",
+        second: "AWSCURRENT",
+        field,
+    })
+}
+
+/// Which user of an alternating pair is the original and which the `_clone`, as
+/// [`check_alternating`] found them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPair {
+    /// The name without the suffix: the source of what the clone mirrors.
+    pub original: String,
+    /// `original` + `_clone`.
+    pub clone: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::database::secret::tests::app;
+
+    #[test]
+    fn clone_names_toggle_and_respect_the_limit() {
+        assert_eq!(alternate_username("app", 63).as_deref(), Some("app_clone"));
+        assert_eq!(alternate_username("app_clone", 63).as_deref(), Some("app"));
+        assert_eq!(alternate_username("_clone", 63).as_deref(), Some("_clone_clone"));
+        assert_eq!(
+            alternate_username(&"a".repeat(57), 63).map(|name| name.len()),
+            Some(63)
+        );
+        assert_eq!(alternate_username(&"a".repeat(58), 63), None);
+        assert_eq!(
+            alternate_username(&"é".repeat(29), 63),
+            None,
+            "the limit counts bytes, not characters"
+        );
+    }
+
+    #[test]
+    fn single_user_requires_same_user_and_target() {
+        let current = app("app", "");
+        assert_eq!(check_single_user(&current, &app("app", "")), Ok(()));
+        assert_eq!(
+            check_single_user(&current, &app("other", "")),
+            Err(PairMismatch::UsernameChanged)
+        );
+        for (extra, differing) in [
+            (r#","host":"elsewhere""#, "host"),
+            (r#","port":1"#, "port"),
+            (r#","dbname":"x""#, "dbname"),
+        ] {
+            assert_eq!(
+                check_single_user(&current, &app("app", extra)),
+                Err(PairMismatch::Target {
+                    first: "AWSCURRENT",
+                    second: "AWSPENDING",
+                    field: differing
+                })
+            );
+        }
+        assert_eq!(
+            check_single_user(&current, &app("other", r#","port":1"#)),
+            Err(PairMismatch::Target {
+                first: "AWSCURRENT",
+                second: "AWSPENDING",
+                field: "port"
+            }),
+            "the target is checked before the user"
+        );
+    }
+
+    #[test]
+    fn alternating_requires_the_clone_partner_and_knows_the_original() {
+        let pair = UserPair {
+            original: "app".into(),
+            clone: "app_clone".into(),
+        };
+        assert_eq!(
+            check_alternating(&app("app", ""), &app("app_clone", "")),
+            Ok(pair.clone())
+        );
+        assert_eq!(
+            check_alternating(&app("app_clone", ""), &app("app", "")),
+            Ok(pair)
+        );
+        assert_eq!(
+            check_alternating(&app("app", ""), &app("app", "")),
+            Err(PairMismatch::NotAlternatePair)
+        );
+        assert_eq!(
+            check_alternating(&app("app", ""), &app("postgres", "")),
+            Err(PairMismatch::NotAlternatePair)
+        );
+        assert!(matches!(
+            check_alternating(&app("app", ""), &app("app_clone", r#","dbname":"x""#)),
+            Err(PairMismatch::Target { field: "dbname", .. })
+        ));
+    }
+
+    #[test]
+    fn the_master_must_name_the_childs_host_and_port_only() {
+        let child = app("app", "");
+        assert_eq!(
+            check_master(&app("master", r#","dbname":"other""#), &child),
+            Ok(())
+        );
+        assert_eq!(
+            check_master(&app("master", r#","host":"elsewhere""#), &child),
+            Err(PairMismatch::Target {
+                first: "the master secret",
+                second: "AWSCURRENT",
+                field: "host"
+            })
+        );
+        assert!(matches!(
+            check_master(&app("master", r#","port":1"#), &child),
+            Err(PairMismatch::Target { field: "port", .. })
+        ));
+    }
+
+    #[test]
+    fn mismatches_are_permanent_and_name_fields_not_values() {
+        let error = check_single_user(&app("app", ""), &app("app", r#","host":"secret-host""#)).unwrap_err();
+        assert_eq!(
+            (error.class(), error.error_type()),
+            (ErrorClass::Permanent, "TargetMismatch")
+        );
+        assert!(!error.to_string().contains("secret-host"), "{error}");
+        assert_eq!(PairMismatch::UsernameChanged.error_type(), "UsernameChanged");
+        assert_eq!(PairMismatch::NotAlternatePair.error_type(), "NotAlternatePair");
+    }
+}
