@@ -30,28 +30,46 @@
 //! network, the suite takes well under a second.
 //!
 //! Run it on a current-thread runtime (`#[tokio::test]`'s default) so that log capture sees
-//! every line:
+//! every line. A whole custom rotator, proven:
 //!
-//! ```no_run
-//! # use rotor_core::{Rotator, RotatorError, SecretJson, StepContext};
-//! # struct MyRotator;
-//! # impl Rotator for MyRotator {
-//! #     async fn set_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> { Ok(()) }
-//! #     async fn test_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> { Ok(()) }
-//! # }
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use rotor_core::{Classify, ErrorClass, Rotator, RotatorError, SecretJson, StepContext};
 //! use rotor_testkit::conformance::{self, Fixture};
 //!
-//! struct MyFixture;
-//!
-//! impl Fixture for MyFixture {
-//!     type Rotator = MyRotator;
-//!     fn initial_value(&self) -> String { r#"{"password":"initial"}"#.into() }
-//!     fn rotator(&self) -> MyRotator { MyRotator }
-//!     async fn current_works(&self, _secret: &SecretJson) -> bool { true }
+//! #[derive(Debug, thiserror::Error)]
+//! #[error("the key service refused the key")]
+//! struct Refused;
+//! impl Classify for Refused {
+//!     fn class(&self) -> ErrorClass { ErrorClass::AuthFailure }
+//!     fn error_type(&self) -> &'static str { "KeyRefused" }
 //! }
 //!
-//! # async fn example() {
-//! let report = conformance::run(async || MyFixture).await;
+//! /// Rotates the key of a service that accepts one key at a time (here, a shared string).
+//! struct ApiKey(Arc<Mutex<String>>);
+//! impl Rotator for ApiKey {
+//!     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+//!         let key = ctx.pending().required_str("password").map_err(|e| ctx.malformed("AWSPENDING", e))?;
+//!         *self.0.lock().unwrap() = key.to_owned(); // applying the same key twice changes nothing
+//!         Ok(())
+//!     }
+//!     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+//!         if self.current_works(ctx.pending()).await { Ok(()) } else { Err(Refused.into()) }
+//!     }
+//! }
+//! impl Fixture for ApiKey {
+//!     type Rotator = Self;
+//!     fn initial_value(&self) -> String { r#"{"password":"initial-key"}"#.into() }
+//!     fn rotator(&self) -> Self { Self(self.0.clone()) }
+//!     async fn current_works(&self, s: &SecretJson) -> bool {
+//!         s.required_str("password").is_ok_and(|key| *self.0.lock().unwrap() == key)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // In a test: #[tokio::test] async fn the_api_key_rotator_conforms() { ... }
+//! let report = conformance::run(async || ApiKey(Arc::new(Mutex::new("initial-key".into())))).await;
 //! assert_eq!(report.lockouts, 0);
 //! # }
 //! ```
@@ -88,6 +106,12 @@ pub trait Fixture {
 
     /// The AWSCURRENT value the secret starts with; it must work against the external system.
     fn initial_value(&self) -> String;
+
+    /// Other secrets to create first, as `(name, value)`: e.g. the master secret that a
+    /// `masterarn` field names (the model finds a secret by its name as well as its ARN).
+    fn other_secrets(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 
     /// A rotator bound to this fixture's external system.
     fn rotator(&self) -> Self::Rotator;

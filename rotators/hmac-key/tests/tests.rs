@@ -8,6 +8,8 @@
 )]
 
 mod hmac_key {
+    pub mod conformance;
     pub mod in_memory;
+    pub mod moto;
     pub mod support;
 }

@@ -64,6 +64,11 @@ impl<F: Fixture> Scenario<F> {
             );
         }
         let model = InMemorySecretsManager::new();
+        for (other, value) in fixture.other_secrets() {
+            model
+                .create_secret(&other, &SecretValue::new(value))
+                .map_err(|error| format!("creating Fixture::other_secrets {other:?} failed: {error}"))?;
+        }
         let arn = model
             .create_secret("conformance", &initial.to_secret_value())
             .map_err(|error| format!("CreateSecret in the in-memory model failed: {error}"))?;
@@ -319,17 +324,24 @@ impl<F: Fixture> Scenario<F> {
         }
     }
 
-    /// Adds every value this scenario stored, and its RotationToken, to the leak needles.
+    /// Adds every value this scenario stored (other secrets included), and its RotationToken, to
+    /// the leak needles.
     pub(super) async fn collect(&self, needles: &mut Needles) {
         needles.token(self.rotation_token.expose());
-        let versions = self
-            .model()
-            .list_secret_version_ids(&self.arn)
-            .await
-            .unwrap_or_default();
-        for version in versions {
-            if let Some(value) = self.value_of(&version.version_id).await {
-                needles.value(&value, F::SECRET_FIELDS, &version.version_id);
+        for arn in self.model().secret_arns() {
+            let versions = self
+                .model()
+                .list_secret_version_ids(&arn)
+                .await
+                .unwrap_or_default();
+            for version in versions {
+                let read = self
+                    .model()
+                    .get_secret_value(&arn, VersionSelector::version(&version.version_id))
+                    .await;
+                if let Ok(found) = read {
+                    needles.value(&found.value, F::SECRET_FIELDS, &version.version_id);
+                }
             }
         }
     }

@@ -34,6 +34,8 @@ enum Flaw {
     LogsPassword,
     /// setSecret sets a password of its own instead of the pending one.
     IgnoresPending,
+    /// setSecret reads the master secret and logs its password.
+    LogsMasterPassword,
 }
 
 /// A service that accepts exactly one password.
@@ -61,6 +63,10 @@ impl Rotator for ServiceRotator {
         let current = password(ctx.current().await?);
         if self.flaw == Flaw::LogsPassword {
             tracing::debug!(password = %pending, "setting the new password");
+        }
+        if self.flaw == Flaw::LogsMasterPassword {
+            let master = password(&ctx.master().await?.value);
+            tracing::debug!(master, "logging in as the master");
         }
         let ticket = self.service.points.before("set password")?;
         {
@@ -96,12 +102,22 @@ struct ServiceFixture {
 }
 
 const INITIAL_PASSWORD: &str = "initial-password-0123";
+const MASTER: &str = "conformance-master";
 
 impl Fixture for ServiceFixture {
     type Rotator = ServiceRotator;
 
     fn initial_value(&self) -> String {
-        format!(r#"{{"username":"app","password":"{INITIAL_PASSWORD}","host":"db.internal"}}"#)
+        format!(
+            r#"{{"username":"app","password":"{INITIAL_PASSWORD}","host":"db.internal","masterarn":"{MASTER}"}}"#
+        )
+    }
+
+    fn other_secrets(&self) -> Vec<(String, String)> {
+        vec![(
+            MASTER.to_owned(),
+            r#"{"username":"admin","password":"master-password-4567"}"#.to_owned(),
+        )]
     }
 
     fn rotator(&self) -> ServiceRotator {
@@ -198,6 +214,22 @@ async fn a_rotator_that_sets_a_different_password_is_a_lockout() {
         report.checks,
         ["rotation", "leaks"],
         "later checks need a clean rotation"
+    );
+}
+
+#[tokio::test]
+async fn other_secrets_are_seeded_and_their_values_checked_for_leaks() {
+    let report = check(fixture(Flaw::LogsMasterPassword)).await;
+    let leak = report
+        .findings_of("leaks")
+        .next()
+        .expect("the master password leaked");
+    assert!(leak.problem.contains("logging in as the master"), "{leak}");
+    assert!(!report.to_string().contains("master-password-4567"));
+    assert_eq!(
+        report.findings_of("rotation").count(),
+        0,
+        "the master secret was readable: {report}"
     );
 }
 

@@ -1,0 +1,170 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::rotators::RotatorName;
+
+/// Rotate AWS Secrets Manager secrets exactly as Secrets Manager would, locally or against AWS.
+#[derive(Debug, Parser)]
+#[command(name = "rotor", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Where secrets live.
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Which Secrets Manager to use. Without `--store`: AWS when `--endpoint-url` is given or any AWS
+/// configuration exists (an `AWS_*` variable, `~/.aws/config` or `~/.aws/credentials`), else the
+/// local store.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct StoreArgs {
+    /// Force the store: `local` (a JSON file) or `aws` (the default credential chain).
+    #[arg(long, global = true, value_enum)]
+    pub(crate) store: Option<StoreKind>,
+    /// Secrets Manager endpoint, e.g. moto or a VPC endpoint; implies `--store aws`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+    /// The local store's file.
+    #[arg(
+        long,
+        global = true,
+        env = "ROTOR_STORE",
+        default_value = ".rotor/store.json",
+        value_name = "PATH"
+    )]
+    pub(crate) store_file: PathBuf,
+}
+
+/// The two kinds of store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StoreKind {
+    /// A file holding core's in-memory model of Secrets Manager.
+    Local,
+    /// AWS Secrets Manager (or `--endpoint-url`).
+    Aws,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the four rotation steps in-process: one secret, or a fleet with `--all`.
+    Rotate(RotateArgs),
+    /// Abandon a stuck rotation: remove AWSPENDING from the version that is not AWSCURRENT.
+    Cancel {
+        /// The secret's name or ARN.
+        secret_id: String,
+    },
+    /// Show a secret's versions and labels, and whether a rotation is stuck (exit code 3).
+    Status(StatusArgs),
+    /// Manage secrets in the local store.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Prove rotations end to end on this machine, with no AWS account.
+    Demo {
+        /// What to rotate: a throwaway PostgreSQL (both strategies), or an HMAC key (no database).
+        #[arg(value_enum, default_value = "postgres")]
+        subject: DemoSubject,
+    },
+    /// List the rotators this binary can run.
+    Rotators,
+}
+
+/// What `rotor demo` rotates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DemoSubject {
+    /// PostgreSQL users on a throwaway server, single user and alternating users.
+    Postgres,
+    /// An HMAC signing key; needs no database.
+    HmacKey,
+}
+
+/// `rotor rotate`.
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The secret's name or ARN.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub(crate) secret_id: Option<String>,
+    /// How to rotate it.
+    #[arg(long, value_enum)]
+    pub(crate) rotator: RotatorName,
+    /// Continue the rotation stuck in AWSPENDING with its own token instead of starting one.
+    #[arg(long, conflicts_with = "all")]
+    pub(crate) resume: bool,
+    /// Print AWSCURRENT and AWSPREVIOUS values after the rotation.
+    #[arg(long, conflicts_with = "all")]
+    pub(crate) show_secret: bool,
+    /// Time allowed for each step, in seconds (a Lambda's timeout).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub(crate) step_timeout: u64,
+    /// Rotate every secret that matches `--filter`.
+    #[arg(long, requires = "filter")]
+    pub(crate) all: bool,
+    /// A name prefix, or `tag=value`.
+    #[arg(long, requires = "all", value_name = "PREFIX|TAG=VALUE")]
+    pub(crate) filter: Option<String>,
+    /// Rotations in flight at once.
+    #[arg(long, default_value_t = 8, requires = "all", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: u16,
+    /// Most rotations started per second.
+    #[arg(long, default_value_t = 50.0, requires = "all", value_name = "PER_SECOND")]
+    pub(crate) rate: f64,
+}
+
+/// `rotor status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The secret's name or ARN.
+    pub(crate) secret_id: String,
+    /// Print each version's value.
+    #[arg(long)]
+    pub(crate) show_secret: bool,
+}
+
+/// `rotor secret`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretCommand {
+    /// Create a secret in the local store. The value is read from a file or stdin, never from
+    /// the command line, where it would reach the shell history and `ps`.
+    Create {
+        /// The secret's name.
+        name: String,
+        /// Read the value from this file.
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "value_stdin",
+            conflicts_with = "value_stdin"
+        )]
+        value_file: Option<PathBuf>,
+        /// Read the value from standard input.
+        #[arg(long)]
+        value_stdin: bool,
+        /// `key=value` tags (repeatable).
+        #[arg(long = "tag", value_name = "KEY=VALUE")]
+        tags: Vec<String>,
+    },
+    /// List the secrets in the store.
+    List,
+    /// Turn rotation on or off for a secret in the local store (RotationEnabled).
+    Rotation {
+        /// The secret's name or ARN.
+        secret_id: String,
+        /// `on` or `off`.
+        #[arg(value_enum)]
+        state: Switch,
+    },
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}

@@ -1,0 +1,166 @@
+//! `rotor status`: versions, labels, the last rotation, and whether AWSPENDING is stuck and why.
+//! `rotor cancel`: abandon a stuck rotation.
+
+use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
+use rotor_core::{SecretDescription, SecretsManager, StagingLabel};
+
+use crate::cli::StatusArgs;
+use crate::output::{Exit, Output, timestamp};
+use crate::rotation::stuck_pending;
+use crate::store::Store;
+use crate::timeline;
+
+/// Whether a version holds a value, as GetSecretValue by version id answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Stored(String),
+    Missing,
+    Unknown(String),
+}
+
+async fn value_of(store: &Store, arn: &str, version_id: &str) -> Value {
+    match store
+        .get_secret_value(arn, VersionSelector::version(version_id))
+        .await
+    {
+        Ok(version) => Value::Stored(version.value.expose().to_owned()),
+        Err(error) if error.is_not_found() => Value::Missing,
+        Err(error) => Value::Unknown(error.to_string()),
+    }
+}
+
+fn rotation_state(description: &SecretDescription) -> &'static str {
+    match description.rotation_enabled {
+        Some(true) => "enabled",
+        Some(false) => "disabled (RotationEnabled is false): rotations fail until it is turned on",
+        None => "not configured (RotationEnabled absent); rotations still run",
+    }
+}
+
+/// Runs `rotor status`. Exit code 3 when AWSPENDING is stuck.
+pub(crate) async fn run(store: &Store, args: &StatusArgs, output: Output) -> Exit {
+    let description = match store.describe_secret(&args.secret_id).await {
+        Ok(description) => description,
+        Err(error) => {
+            output.note(format!(
+                "error: DescribeSecret {} failed: {error}",
+                args.secret_id
+            ));
+            return Exit::Failure;
+        }
+    };
+    let arn = description.arn.clone();
+    output.line(format!("secret        {}", description.name));
+    output.line(format!("arn           {arn}"));
+    output.line(format!("rotation      {}", rotation_state(&description)));
+    let when = |time: Option<std::time::SystemTime>| time.map_or_else(|| "never".to_owned(), timestamp);
+    output.line(format!("last rotated  {}", when(description.last_rotated)));
+    output.line(format!("last changed  {}", when(description.last_changed)));
+    let versions = match store.list_secret_version_ids(&arn).await {
+        Ok(versions) => versions,
+        Err(error) => {
+            output.note(format!("error: ListSecretVersionIds failed: {error}"));
+            return Exit::Failure;
+        }
+    };
+    output.line("versions (newest first):");
+    output.line(format!(
+        "  {:<38} {:<24} {:<21} {}",
+        "VERSION", "LABELS", "CREATED", "VALUE"
+    ));
+    let mut values = Vec::new();
+    for version in &versions {
+        let value = value_of(store, &arn, &version.version_id).await;
+        let shown = match &value {
+            Value::Stored(secret) if args.show_secret => secret.clone(),
+            Value::Stored(_) => "stored".to_owned(),
+            Value::Missing => "none (placeholder)".to_owned(),
+            Value::Unknown(error) => format!("unreadable: {error}"),
+        };
+        let labels = timeline::stages(&version.stages);
+        let created = version.created.map_or_else(|| "-".to_owned(), timestamp);
+        output.line(format!(
+            "  {:<38} {labels:<24} {created:<21} {shown}",
+            version.version_id
+        ));
+        values.push((version.version_id.clone(), value));
+    }
+    verdict(&description, &values, output)
+}
+
+fn verdict(description: &SecretDescription, values: &[(String, Value)], output: Output) -> Exit {
+    let name = &description.name;
+    let current = description.version_with(StagingLabel::Current);
+    let Some(current) = current else {
+        output.line("state: BROKEN: no version carries AWSCURRENT, so clients cannot read the secret");
+        return Exit::Failure;
+    };
+    if let Some(stuck) = stuck_pending(&description.versions) {
+        let has_value = values
+            .iter()
+            .find(|(id, _)| id == stuck)
+            .is_some_and(|(_, value)| matches!(value, Value::Stored(_)));
+        output.line(format!(
+            "state: STUCK: AWSPENDING is on version {stuck}, which is not AWSCURRENT ({current})"
+        ));
+        if has_value {
+            output.line(
+                "  why: the version has a value, so createSecret completed; the rotation is in progress or failed \
+                 at setSecret, testSecret or finishSecret. The external system may already use the pending value.",
+            );
+        } else {
+            output.line(
+                "  why: the version has no value: it is RotateSecret's placeholder, and createSecret never stored \
+                 a value (the rotation function failed early or was never invoked).",
+            );
+        }
+        output.line(format!(
+            "  resume: rotor rotate {name} --rotator <name> --resume (same token, safe to repeat)"
+        ));
+        output.line(format!(
+            "  cancel: rotor cancel {name} (removes AWSPENDING from {stuck})"
+        ));
+        return Exit::Stuck;
+    }
+    if description.has_label(current, StagingLabel::Pending) {
+        output.line(
+            "state: ok: no rotation in progress (AWSPENDING on the AWSCURRENT version is what a completed rotation leaves)",
+        );
+    } else {
+        output.line("state: ok: no rotation in progress");
+    }
+    Exit::Success
+}
+
+/// Runs `rotor cancel`: UpdateSecretVersionStage(AWSPENDING, RemoveFromVersionId = stuck).
+pub(crate) async fn cancel(store: &Store, secret_id: &str, output: Output) -> Exit {
+    let description = match store.describe_secret(secret_id).await {
+        Ok(description) => description,
+        Err(error) => {
+            output.note(format!("error: DescribeSecret {secret_id} failed: {error}"));
+            return Exit::Failure;
+        }
+    };
+    let Some(stuck) = stuck_pending(&description.versions) else {
+        output.line(format!("nothing to cancel: no rotation of {secret_id} is stuck"));
+        return Exit::Success;
+    };
+    let request = UpdateVersionStage {
+        secret_id: &description.arn,
+        stage: StagingLabel::Pending,
+        move_to: None,
+        remove_from: Some(stuck),
+    };
+    match store.update_secret_version_stage(request).await {
+        Ok(()) => {
+            output.line(format!(
+                "cancelled: removed AWSPENDING from version {stuck} of {secret_id}"
+            ));
+            Exit::Success
+        }
+        Err(error) => {
+            output.note(format!("error: UpdateSecretVersionStage failed: {error}"));
+            Exit::Failure
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! # rotor
+//!
+//! The `rotor` command drives the four rotation steps in-process, exactly as Secrets Manager
+//! would invoke a rotation function: a new ClientRequestToken, RotateSecret's AWSPENDING
+//! placeholder, then createSecret, setSecret, testSecret and finishSecret through
+//! [`rotor_core::RotationFunction`], the same code a deployed Lambda runs.
+//!
+//! ## Design
+//!
+//! - **One port, two stores.** Every command runs against [`rotor_core::SecretsManager`]: AWS
+//!   through the SDK (default credential chain, or `--endpoint-url`), or a local JSON file that
+//!   holds core's in-memory model, so a user with no AWS account gets the service's documented
+//!   semantics. The rule that picks the store is explicit and printed ([`store::choose`]).
+//! - **The placeholder, faithfully.** Locally the placeholder is created as RotateSecret creates
+//!   it. On AWS no API creates a value-less version, so the adapter shows the steps the
+//!   placeholder until createSecret's PutSecretValue creates the version ([`store::AwsStore`]).
+//! - **No secret on screen.** Output names versions, labels, steps and typed errors, which by
+//!   construction hold no values; only `--show-secret` prints a value.
+//! - **Fleets are just many rotations.** `rotate --all` runs the same single-secret rotation
+//!   under a concurrency limit and a start-rate pacer, backing off when throttled.
+//!
+//! Exit codes: 0 success, 1 failure, 2 usage error, 3 `status` found a stuck rotation.
+
+mod advice;
+mod backoff;
+mod cli;
+mod commands;
+mod output;
+mod rotation;
+mod rotators;
+mod store;
+mod timeline;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::output::{Exit, Output};
+use crate::store::Store;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            Output.note(format!("error: cannot start the async runtime: {error}"));
+            return Exit::Failure.into();
+        }
+    };
+    runtime.block_on(run(cli)).into()
+}
+
+/// Logs go to stderr only when `RUST_LOG` asks, through core's filter that caps dependencies
+/// which would log request bodies.
+fn init_logging() {
+    if let Ok(requested) = std::env::var("RUST_LOG") {
+        let _already_set = tracing_subscriber::fmt()
+            .with_env_filter(rotor_core::logging::filter(&requested))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}
+
+async fn run(cli: Cli) -> Exit {
+    let output = Output;
+    if let Command::Rotators = cli.command {
+        return commands::list_rotators(output);
+    }
+    if let Command::Demo { subject } = cli.command {
+        return commands::demo::run(subject, output).await;
+    }
+    let waiting = |lock: &std::path::Path| {
+        output.note(format!(
+            "waiting for another rotor process to release {}",
+            lock.display()
+        ));
+    };
+    let (store, store_line) = match Store::open(&cli.store, waiting).await {
+        Ok(opened) => opened,
+        Err(error) => {
+            output.note(format!("error: cannot open the local store: {error}"));
+            return Exit::Failure;
+        }
+    };
+    match cli.command {
+        Command::Rotate(args) => commands::rotate::run(store, &store_line, args, output).await,
+        Command::Cancel { secret_id } => commands::status::cancel(&store, &secret_id, output).await,
+        Command::Status(args) => commands::status::run(&store, &args, output).await,
+        Command::Secret(command) => commands::secret::run(&store, command, output).await,
+        Command::Demo { .. } | Command::Rotators => Exit::Success,
+    }
+}

@@ -1,0 +1,17 @@
+//! rotor-cli's tests: the real `rotor` binary, driven as a user would. One binary, one link.
+#![allow(unreachable_pub, reason = "test modules are private to this binary")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code fails loudly"
+)]
+
+mod cli {
+    pub mod bench;
+    pub mod failures;
+    pub mod fleet;
+    pub mod local;
+    pub mod moto;
+    pub mod support;
+}
