@@ -6,6 +6,8 @@ use rotor_core::{AwsSecretsManager, SecretValue, SecretsManager, SecretsManagerE
 use rotor_testkit::MotoServer;
 use secrecy::ExposeSecret;
 
+use super::support::put_pending;
+
 async fn seeded(moto: &MotoServer, name: &str, value: &str) -> (AwsSecretsManager, String) {
     let secrets = moto.secrets_manager().await;
     let created = secrets
@@ -21,24 +23,6 @@ async fn seeded(moto: &MotoServer, name: &str, value: &str) -> (AwsSecretsManage
 
 fn token(n: u8) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
-}
-
-async fn put(
-    secrets: &AwsSecretsManager,
-    arn: &str,
-    token: &str,
-    value: &str,
-) -> Result<(), SecretsManagerError> {
-    let value = SecretValue::new(value);
-    secrets
-        .put_secret_value(PutSecretValue {
-            secret_id: arn,
-            client_request_token: token,
-            value: &value,
-            stages: &[StagingLabel::Pending],
-            rotation_token: None,
-        })
-        .await
 }
 
 #[tokio::test]
@@ -109,14 +93,14 @@ async fn put_fills_the_placeholder_and_is_idempotent_for_the_same_value() {
     let (secrets, arn) = seeded(&moto, "put-me", "v1").await;
     let pending_token = token(2);
     moto.start_rotation(&arn, &pending_token).await.unwrap();
-    put(&secrets, &arn, &pending_token, "v2").await.unwrap();
-    put(&secrets, &arn, &pending_token, "v2").await.unwrap();
+    put_pending(&secrets, &arn, &pending_token, "v2").await.unwrap();
+    put_pending(&secrets, &arn, &pending_token, "v2").await.unwrap();
     let pending = secrets
         .get_secret_value(&arn, VersionSelector::pending(&pending_token))
         .await
         .unwrap();
     assert_eq!(pending.value.expose(), "v2");
-    let missing = put(&secrets, "no-such-secret", &pending_token, "v2")
+    let missing = put_pending(&secrets, "no-such-secret", &pending_token, "v2")
         .await
         .unwrap_err();
     assert!(missing.is_not_found());
@@ -150,7 +134,7 @@ async fn moving_current_puts_previous_on_the_old_version() {
         .unwrap()
         .version_id;
     let pending_token = token(4);
-    put(&secrets, &arn, &pending_token, "v2").await.unwrap();
+    put_pending(&secrets, &arn, &pending_token, "v2").await.unwrap();
     let bad = secrets
         .update_secret_version_stage(UpdateVersionStage {
             secret_id: &arn,

@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use rotor_core::secrets_manager::{PutSecretValue, UpdateVersionStage};
+use rotor_core::secrets_manager::UpdateVersionStage;
 use rotor_core::{InMemorySecretsManager, SecretValue, SecretsManager, StagingLabel};
 use rotor_testkit::MotoServer;
+
+use super::support::put_pending;
 
 type Labels = BTreeMap<String, Vec<String>>;
 
@@ -93,8 +95,8 @@ async fn the_model_and_moto_agree_on_staging_labels() {
                 model.start_rotation_with_token(&model_arn, token).unwrap();
             }
             PutPending(token, value) => {
-                put_pending(&aws, &aws_arn, token, value).await;
-                put_pending(&model, &model_arn, token, value).await;
+                put_pending(&aws, &aws_arn, token, value).await.unwrap();
+                put_pending(&model, &model_arn, token, value).await.unwrap();
             }
             MoveCurrent { to, from } => {
                 let (aws_from, model_from) = from
@@ -126,20 +128,6 @@ async fn the_model_and_moto_agree_on_staging_labels() {
         );
         assert_eq!(from_model, from_moto, "after operation {index}");
     }
-}
-
-async fn put_pending<S: SecretsManager>(secrets: &S, arn: &str, token: &str, value: &str) {
-    let value = SecretValue::new(value);
-    secrets
-        .put_secret_value(PutSecretValue {
-            secret_id: arn,
-            client_request_token: token,
-            value: &value,
-            stages: &[StagingLabel::Pending],
-            rotation_token: None,
-        })
-        .await
-        .unwrap();
 }
 
 async fn move_stage<S: SecretsManager>(

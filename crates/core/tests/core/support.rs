@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rotor_core::SecretsManager;
 use rotor_core::{
     Classify, Deadline, ErrorClass, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction,
     RotationSettings, Rotator, RotatorError, SecretValue, Step, StepContext, StepOutcome,
@@ -149,4 +150,23 @@ impl Harness {
         let version = self.model().get_secret_value(&self.arn, selector).await.unwrap();
         rotor_core::SecretJson::parse(&version.value).unwrap()
     }
+}
+
+/// PutSecretValue of `value` under `token` with AWSPENDING, on any port.
+pub async fn put_pending<S: SecretsManager>(
+    secrets: &S,
+    arn: &str,
+    token: &str,
+    value: &str,
+) -> Result<(), rotor_core::SecretsManagerError> {
+    let value = SecretValue::new(value);
+    secrets
+        .put_secret_value(rotor_core::secrets_manager::PutSecretValue {
+            secret_id: arn,
+            client_request_token: token,
+            value: &value,
+            stages: &[rotor_core::StagingLabel::Pending],
+            rotation_token: None,
+        })
+        .await
 }
