@@ -1,7 +1,7 @@
 //! What a rotation costs the Lambda service: cold start (process start to the first
-//! `GET .../invocation/next`), peak RSS per step (`VmHWM`), and the wall time of a whole rotation
-//! with a fresh process per step, as after an idle period; plus the same rotation in one warm
-//! process for comparison. Not a test and not timed: `scripts/bench-lambda` runs it.
+//! `GET .../invocation/next`), peak RSS per step (`VmHWM`), CPU time, and the wall time of a whole
+//! rotation with a fresh process per step, as after an idle period; plus the same rotation in one
+//! warm process for comparison. Not a test and not timed: `scripts/bench-lambda` runs it.
 //!
 //! Settings (environment): `ROTOR_BENCH_ARCH` (`x86_64` or `arm64`, the latter under qemu, an
 //! indication only), `ROTOR_BENCH_RUNS` (rotations per function, default 5), `ROTOR_BENCH_BINS`
@@ -35,6 +35,7 @@ const ALL: [&str; 5] = [
 struct Cold {
     start: Duration,
     total: Duration,
+    cpu: Duration,
     peak_rss_kib: u64,
 }
 
@@ -43,6 +44,7 @@ struct Samples {
     cold_starts: Vec<Duration>,
     step_rss_kib: [Vec<u64>; 4],
     cold_rotations: Vec<Duration>,
+    cold_rotation_cpu: Vec<Duration>,
     warm_rotations: Vec<Duration>,
 }
 
@@ -109,6 +111,7 @@ async fn cold_step(launch: &Launch, moto: &MotoServer, step: &str, arn: &str, to
     Cold {
         start: first_poll - process.started,
         total,
+        cpu: process.cpu_time().unwrap_or_default(),
         peak_rss_kib,
     }
 }
@@ -123,10 +126,11 @@ async fn measure(bin: &'static str, arch: Arch, runs: usize) -> Samples {
     for run in 0..=runs {
         let token = new_token();
         start_rotation(&moto, &secrets, &arn, &token).await;
-        let mut rotation = Duration::ZERO;
+        let (mut rotation, mut cpu) = (Duration::ZERO, Duration::ZERO);
         for (index, step) in STEPS.into_iter().enumerate() {
             let cold = cold_step(&launch, &moto, step, &arn, &token).await;
             rotation += cold.total;
+            cpu += cold.cpu;
             if run > 0 {
                 samples.cold_starts.push(cold.start);
                 samples.step_rss_kib[index].push(cold.peak_rss_kib);
@@ -134,6 +138,7 @@ async fn measure(bin: &'static str, arch: Arch, runs: usize) -> Samples {
         }
         if run > 0 {
             samples.cold_rotations.push(rotation);
+            samples.cold_rotation_cpu.push(cpu);
         }
 
         let token = new_token();
@@ -190,7 +195,7 @@ fn row(bin: &str, arch: Arch, samples: &Samples) -> String {
         .map(|values| mib(median(values)))
         .collect();
     format!(
-        "| {bin} | {} | {} | {} | {} ({}–{}) | {} | {} | {} |\n",
+        "| {bin} | {} | {} | {} | {} ({}–{}) | {} | {} | {} | {} |\n",
         arch.name(),
         size(&dir.join("bootstrap")),
         size(&dir.join("bootstrap.zip")),
@@ -198,6 +203,7 @@ fn row(bin: &str, arch: Arch, samples: &Samples) -> String {
         millis(*starts.iter().min().unwrap_or(&Duration::ZERO)),
         millis(*starts.iter().max().unwrap_or(&Duration::ZERO)),
         rss.join(" / "),
+        millis(median(&samples.cold_rotation_cpu)),
         millis(median(&samples.cold_rotations)),
         millis(median(&samples.warm_rotations)),
     )
@@ -234,12 +240,14 @@ async fn bench_lambda() {
         table,
         "{runs} rotations per function after one warm-up; medians. Cold start: process start to the \
          first `/next`. Peak RSS: VmHWM after each step, fresh process per step. Rotation: the four \
-         steps with a fresh process each (spawn to response), or in one warm process.\n"
+         steps with a fresh process each (spawn to response), or in one warm process. CPU: user + \
+         system time of the function's processes over a rotation (schedstat), which other load on \
+         the machine barely moves.\n"
     );
     table.push_str(
-        "| function | arch | bootstrap bytes | zip bytes | cold start ms (min–max) | peak RSS MiB create / set / test / finish | rotation ms, fresh process per step | rotation ms, warm process |\n",
+        "| function | arch | bootstrap bytes | zip bytes | cold start ms (min–max) | peak RSS MiB create / set / test / finish | CPU ms per rotation, fresh processes | rotation ms, fresh process per step | rotation ms, warm process |\n",
     );
-    table.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    table.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for bin in bins {
         let samples = measure(bin, arch, runs).await;
         table.push_str(&row(bin, arch, &samples));

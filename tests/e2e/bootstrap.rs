@@ -161,6 +161,19 @@ impl Bootstrap {
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
+    /// CPU time the process has used so far, summed over its live threads
+    /// (`/proc/<pid>/task/*/schedstat`, nanoseconds): unlike wall time, barely moved by other load
+    /// on the machine.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let tasks = fs::read_dir(format!("/proc/{}/task", self.pid())).ok()?;
+        let nanos = tasks
+            .flatten()
+            .filter_map(|task| fs::read_to_string(task.path().join("schedstat")).ok())
+            .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+            .sum();
+        Some(Duration::from_nanos(nanos))
+    }
+
     /// A report for assertion messages: exit status and the end of both streams.
     pub fn diagnostics(&mut self) -> String {
         let status = self

@@ -30,7 +30,10 @@ use crate::settings::RotationSettings;
 /// ```
 pub async fn run<R: Rotator>(rotator: R) -> Result<(), lambda_runtime::Error> {
     crate::logging::init_json();
-    let settings = RotationSettings::from_env(R::DEFAULT_EXCLUDE_CHARACTERS)?;
+    let settings = RotationSettings::from_env(R::DEFAULT_EXCLUDE_CHARACTERS).inspect_err(|error| {
+        // The process exits before it takes an event: say why in CloudWatch, not only on stderr.
+        tracing::error!(%error, "invalid rotation function configuration");
+    })?;
     let secrets = AwsSecretsManager::from_env().await;
     let function = RotationFunction::new(rotator, secrets, settings);
     let function = &function;

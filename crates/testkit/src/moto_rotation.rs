@@ -113,11 +113,50 @@ impl MotoServer {
     /// What Secrets Manager does before it invokes a rotation function: RotateSecret with the
     /// stub Lambda and the given token, leaving an empty AWSPENDING version.
     ///
+    /// A completed rotation leaves AWSPENDING on the AWSCURRENT version, which the service
+    /// accepts and moto refuses (its check is inverted), so that label is removed first.
+    ///
     /// # Errors
-    /// [`LaunchError::Http`] when the stub cannot be registered or moto refuses RotateSecret.
+    /// [`LaunchError::Http`] when the stub cannot be registered or moto refuses a call.
     pub async fn start_rotation(&self, secret_id: &str, token: &str) -> Result<(), LaunchError> {
         let lambda = self.stub_rotation_lambda().await?;
         let client = aws_sdk_secretsmanager::Client::new(&self.sdk_config().await);
+        let refused = |request: &str, detail: String| LaunchError::Http {
+            request: request.into(),
+            detail,
+        };
+        let description = client
+            .describe_secret()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(|error| {
+                refused(
+                    "DescribeSecret",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(&error).to_string(),
+                )
+            })?;
+        let finished = description.version_ids_to_stages().and_then(|versions| {
+            versions.iter().find_map(|(id, stages)| {
+                let has = |label: &str| stages.iter().any(|stage| stage == label);
+                (has("AWSCURRENT") && has("AWSPENDING")).then(|| id.clone())
+            })
+        });
+        if let Some(version) = finished {
+            client
+                .update_secret_version_stage()
+                .secret_id(secret_id)
+                .version_stage("AWSPENDING")
+                .remove_from_version_id(version)
+                .send()
+                .await
+                .map_err(|error| {
+                    refused(
+                        "UpdateSecretVersionStage",
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(&error).to_string(),
+                    )
+                })?;
+        }
         client
             .rotate_secret()
             .secret_id(secret_id)
