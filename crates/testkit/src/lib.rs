@@ -38,6 +38,7 @@ pub mod capture;
 pub mod conformance;
 mod error;
 pub mod faults;
+pub mod harness;
 mod launch;
 mod mariadb;
 mod moto;

@@ -1,18 +1,16 @@
 //! A throwaway MariaDB per test, and a harness that plays Secrets Manager around a rotator.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts};
 use rotor_core::fault::FaultPoints;
 use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{
-    Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction, RotationSettings,
-    Rotator, SecretJson, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome,
+    InMemorySecretsManager, RotationError, RotationSettings, Rotator, SecretJson, SecretsManager,
+    StagingLabel, Step,
 };
 use rotor_mysql::{Account, Quoting};
-use rotor_testkit::faults::FaultySecretsManager;
 use rotor_testkit::{MariaDbOptions, MariaDbServer};
 use serde_json::{Value, json};
 
@@ -192,13 +190,15 @@ impl Db {
     }
 }
 
-pub type Store = FaultySecretsManager<InMemorySecretsManager>;
+/// The test kit's harness, plus the checks these tests share.
+pub struct Harness<R>(rotor_testkit::harness::Harness<R>);
 
-/// A secret in the in-memory model of Secrets Manager, and a rotation function for it.
-pub struct Harness<R: Rotator> {
-    pub arn: String,
-    pub function: RotationFunction<R, Store>,
-    pub faults: FaultPoints,
+impl<R> std::ops::Deref for Harness<R> {
+    type Target = rotor_testkit::harness::Harness<R>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl<R: Rotator> Harness<R> {
@@ -220,40 +220,10 @@ impl<R: Rotator> Harness<R> {
         settings: RotationSettings,
     ) -> Self {
         let model = InMemorySecretsManager::new();
-        let value = secret(&model);
-        let arn = model
-            .create_secret("app-db", &SecretValue::new(value.to_string()))
-            .unwrap();
-        let faults = FaultPoints::recording();
-        let function = RotationFunction::new(
-            rotator(faults.clone()),
-            FaultySecretsManager::new(model),
-            settings,
-        );
-        Self {
-            arn,
-            function,
-            faults,
-        }
-    }
-
-    pub fn model(&self) -> &InMemorySecretsManager {
-        self.function.secrets().inner()
-    }
-
-    pub fn store(&self) -> &Store {
-        self.function.secrets()
-    }
-
-    pub fn start_rotation(&self) -> String {
-        self.model().start_rotation(&self.arn).unwrap()
-    }
-
-    pub async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
-        let event = RotationEvent::new(&self.arn, token, step);
-        self.function
-            .invoke(&event, Deadline::after(Duration::from_secs(30)))
-            .await
+        let value = secret(&model).to_string();
+        Self(rotor_testkit::harness::Harness::new(
+            model, &value, settings, rotator,
+        ))
     }
 
     /// A whole rotation that must succeed; returns its token.

@@ -7,11 +7,10 @@ use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
 use rotor_core::{
-    Classify, Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction,
-    RotationSettings, Rotator, SecretJson, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome,
+    Classify, InMemorySecretsManager, RotationError, RotationSettings, Rotator, SecretJson, SecretValue,
+    SecretsManager, StagingLabel, Step,
 };
 use rotor_postgres::sql::{quote_identifier, quote_literal};
-use rotor_testkit::faults::FaultySecretsManager;
 use rotor_testkit::{PostgresOptions, PostgresServer};
 use serde_json::{Value, json};
 
@@ -138,14 +137,15 @@ impl Db {
     }
 }
 
-/// The in-memory Secrets Manager, wrapped to count and fail calls.
-pub type Store = FaultySecretsManager<InMemorySecretsManager>;
+/// The test kit's harness with PostgreSQL's defaults, plus the checks these tests share.
+pub struct Harness<R>(rotor_testkit::harness::Harness<R>);
 
-/// A secret, a rotator with recording fault points, and the function binding them.
-pub struct Harness<R> {
-    pub arn: String,
-    pub faults: FaultPoints,
-    pub function: RotationFunction<R, Store>,
+impl<R> std::ops::Deref for Harness<R> {
+    type Target = rotor_testkit::harness::Harness<R>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl<R: Rotator> Harness<R> {
@@ -161,41 +161,13 @@ impl<R: Rotator> Harness<R> {
         secret: &Value,
         rotator: impl FnOnce(FaultPoints) -> R,
     ) -> Self {
-        let arn = model
-            .create_secret("app-db", &SecretValue::new(secret.to_string()))
-            .unwrap();
-        let faults = FaultPoints::recording();
-        let function = RotationFunction::new(
-            rotator(faults.clone()),
-            FaultySecretsManager::new(model),
-            RotationSettings::new(POSTGRES_EXCLUDE_CHARACTERS),
-        );
-        Self {
-            arn,
-            faults,
-            function,
-        }
-    }
-
-    pub fn model(&self) -> &InMemorySecretsManager {
-        self.function.secrets().inner()
-    }
-
-    pub fn store(&self) -> &Store {
-        self.function.secrets()
-    }
-
-    pub fn start_rotation(&self) -> String {
-        self.model().start_rotation(&self.arn).unwrap()
-    }
-
-    pub async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
-        self.function
-            .invoke(
-                &RotationEvent::new(&self.arn, token, step),
-                Deadline::after(Duration::from_secs(30)),
-            )
-            .await
+        let settings = RotationSettings::new(POSTGRES_EXCLUDE_CHARACTERS);
+        Self(rotor_testkit::harness::Harness::new(
+            model,
+            &secret.to_string(),
+            settings,
+            rotator,
+        ))
     }
 
     /// The four steps in order, stopping at the first failure.
