@@ -7,7 +7,7 @@ use crate::context::SecretContext;
 use crate::error::{Classify, ErrorClass, RotationError, RotatorError};
 use crate::secret::SecretJson;
 
-use super::pair::check_master;
+use super::pair::{check_master, same_connection};
 use super::secret::{DatabaseSecret, EngineFamily};
 
 /// The label of a login with the master's AWSCURRENT, for logs, errors and fault points.
@@ -37,11 +37,17 @@ impl Classify for MasterRefused {
 /// with the master's AWSPENDING (the master is itself mid-rotation).
 ///
 /// Each master version is parsed for `family` (a malformed one is a
-/// [`RotationError::MalformedSecret`] of the master secret) and must name `child`'s host and
-/// port ([`PairMismatch::Target`](super::PairMismatch::Target)) before `login` is called.
-/// `login` receives the label ([`MASTER_LABEL`] or [`MASTER_PENDING_LABEL`]) and the master's
-/// credentials and TLS settings on `child`'s database. Only an [`ErrorClass::AuthFailure`] moves
-/// on to AWSPENDING; when every master credential is refused the error is [`MasterRefused`].
+/// [`RotationError::MalformedSecret`] of the master secret) and checked before `login` is
+/// called: it must name `child`'s host and port
+/// ([`PairMismatch::Target`](super::PairMismatch::Target)), its user must not be one of the
+/// child's pair ([`PairMismatch::MasterInPair`](super::PairMismatch::MasterInPair)), and the
+/// master's AWSPENDING must connect exactly as its AWSCURRENT does.
+///
+/// `login` receives the label ([`MASTER_LABEL`] or [`MASTER_PENDING_LABEL`]) and the master
+/// version as stored: its own host, port, database and TLS settings. Nothing of the child's
+/// (its database, whose owner is not the platform team, or its `ssl`/`ssl_ca`) reaches the
+/// master's session. Only an [`ErrorClass::AuthFailure`] moves on to AWSPENDING; when every
+/// master credential is refused the error is [`MasterRefused`].
 pub async fn master_login<T, F, Fut>(
     ctx: &SecretContext<'_>,
     family: &EngineFamily,
@@ -54,6 +60,7 @@ where
 {
     let master = ctx.master().await?;
     let current = master_version(&master.arn, &master.value, "master AWSCURRENT", family, child)?;
+    let reference = current.clone();
     match login(MASTER_LABEL, current).await {
         Ok(session) => return Ok(session),
         Err(error) if error.class() == ErrorClass::AuthFailure => {}
@@ -67,6 +74,7 @@ where
         "the master's AWSCURRENT was refused; trying the master's AWSPENDING"
     );
     let pending = master_version(&master.arn, &pending, "master AWSPENDING", family, child)?;
+    same_connection("master AWSCURRENT", &reference, "master AWSPENDING", &pending)?;
     match login(MASTER_PENDING_LABEL, pending).await {
         Ok(session) => Ok(session),
         Err(error) if error.class() == ErrorClass::AuthFailure => Err(MasterRefused { tried: 2 }.into()),
@@ -74,7 +82,7 @@ where
     }
 }
 
-/// One version of the master secret, checked against the child and moved to its database.
+/// One version of the master secret, parsed and checked against the child.
 fn master_version(
     arn: &str,
     json: &SecretJson,
@@ -88,10 +96,7 @@ fn master_version(
         problem,
     })?;
     check_master(&master, child)?;
-    Ok(DatabaseSecret {
-        dbname: child.dbname.clone(),
-        ..master
-    })
+    Ok(master)
 }
 
 #[cfg(test)]
@@ -100,11 +105,11 @@ mod tests {
     use crate::database::secret::tests::{POSTGRES, app, json};
 
     #[test]
-    fn a_master_version_logs_in_to_the_childs_database() {
-        let child = app("app", r#","dbname":"shop""#);
+    fn a_master_version_keeps_its_own_database_and_tls() {
+        let child = app("app", r#","dbname":"shop","ssl":false"#);
         let master = master_version(
             "arn:master",
-            &json(r#"{"engine":"postgres","host":"DB","username":"admin","password":"m","ssl":false}"#),
+            &json(r#"{"engine":"postgres","host":"DB","username":"admin","password":"m"}"#),
             "master AWSCURRENT",
             &POSTGRES,
             &child,
@@ -112,8 +117,27 @@ mod tests {
         .unwrap();
         assert_eq!(
             (master.username.as_str(), master.dbname.as_deref(), master.tls),
-            ("admin", Some("shop"), super::super::TlsMode::Disabled)
+            (
+                "admin",
+                Some("postgres"),
+                super::super::TlsMode::VerifyFull { ca_bundle: None }
+            ),
+            "neither the child's database nor its TLS opt-out reaches the master's session"
         );
+    }
+
+    #[test]
+    fn a_master_version_that_is_the_childs_user_is_refused() {
+        let child = app("admin_clone", "");
+        let refused = master_version(
+            "arn:master",
+            &json(r#"{"engine":"postgres","host":"db","username":"admin","password":"m"}"#),
+            "master AWSCURRENT",
+            &POSTGRES,
+            &child,
+        )
+        .unwrap_err();
+        assert_eq!(refused.error_type(), "MasterInPair");
     }
 
     #[test]

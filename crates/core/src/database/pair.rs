@@ -77,6 +77,23 @@ pub enum PairMismatch {
     /// Alternating users: AWSPENDING's user is not AWSCURRENT's `_clone` partner.
     #[error("AWSPENDING's user is not the alternate (`_clone` partner) of AWSCURRENT's user")]
     NotAlternatePair,
+    /// The second secret would connect with weaker TLS than the first: plaintext where the first
+    /// verifies, or a CA bundle the first does not trust.
+    #[error(
+        "{second} weakens TLS relative to {first} (ssl or ssl_ca): a credential never travels over a weaker transport"
+    )]
+    TlsWeakened {
+        /// The reference secret, e.g. `AWSCURRENT`.
+        first: &'static str,
+        /// The weaker one, e.g. `AWSPENDING`.
+        second: &'static str,
+    },
+    /// Alternating users: the master secret's own user is one of the two users this secret
+    /// rotates, so the master would change its own password.
+    #[error(
+        "the master secret's own user is one of the users this secret rotates: the master never rotates itself"
+    )]
+    MasterInPair,
 }
 
 impl Classify for PairMismatch {
@@ -89,22 +106,42 @@ impl Classify for PairMismatch {
             Self::Target { .. } => "TargetMismatch",
             Self::UsernameChanged => "UsernameChanged",
             Self::NotAlternatePair => "NotAlternatePair",
+            Self::TlsWeakened { .. } => "TlsWeakened",
+            Self::MasterInPair => "MasterInPair",
         }
     }
 }
 
-/// AWSPENDING against AWSCURRENT: the first target field that differs.
-fn same_target(current: &DatabaseSecret, pending: &DatabaseSecret) -> Result<(), PairMismatch> {
-    current
-        .same_target(pending)
-        .map_err(|field| PairMismatch::Target {
-            first: "AWSCURRENT",
-            second: "AWSPENDING",
-            field,
-        })
+/// `second` against `first`: the same server and database, TLS no weaker, then the same TLS
+/// settings exactly, so every credential of the rotation travels over one connection.
+pub(super) fn same_connection(
+    first_name: &'static str,
+    first: &DatabaseSecret,
+    second_name: &'static str,
+    second: &DatabaseSecret,
+) -> Result<(), PairMismatch> {
+    let mismatch = |field| PairMismatch::Target {
+        first: first_name,
+        second: second_name,
+        field,
+    };
+    first.same_target(second).map_err(mismatch)?;
+    if first.weaker_tls(second) {
+        return Err(PairMismatch::TlsWeakened {
+            first: first_name,
+            second: second_name,
+        });
+    }
+    first.same_connection(second).map_err(mismatch)
 }
 
-/// Single user: AWSPENDING must change AWSCURRENT's user on the same server and database.
+/// AWSPENDING against AWSCURRENT (see [`same_connection`]).
+fn same_target(current: &DatabaseSecret, pending: &DatabaseSecret) -> Result<(), PairMismatch> {
+    same_connection("AWSCURRENT", current, "AWSPENDING", pending)
+}
+
+/// Single user: AWSPENDING must change AWSCURRENT's user on the same server and database, over
+/// the same TLS settings ([`PairMismatch::TlsWeakened`] when it would weaken them).
 pub fn check_single_user(current: &DatabaseSecret, pending: &DatabaseSecret) -> Result<(), PairMismatch> {
     same_target(current, pending)?;
     if current.username != pending.username {
@@ -139,14 +176,20 @@ pub fn check_alternating(
     }
 }
 
-/// The master secret must manage the child's server: the same host and port. The database is
-/// the child's, whatever the master secret names.
+/// The master secret must manage the child's server (the same host and port), and its own user
+/// must not be one of the child's pair. The master connects to its own database with its own TLS
+/// settings: nothing the child's writer controls decides where the master's password goes.
 pub(super) fn check_master(master: &DatabaseSecret, child: &DatabaseSecret) -> Result<(), PairMismatch> {
     master.same_server(child).map_err(|field| PairMismatch::Target {
         first: "the master secret",
         second: "AWSCURRENT",
         field,
-    })
+    })?;
+    let partner = alternate_username(&child.username, usize::MAX);
+    if master.username == child.username || partner.as_deref() == Some(master.username.as_str()) {
+        return Err(PairMismatch::MasterInPair);
+    }
+    Ok(())
 }
 
 /// Which user of an alternating pair is the original and which the `_clone`, as
@@ -240,6 +283,62 @@ mod tests {
             check_alternating(&app("app", ""), &app("app_clone", r#","dbname":"x""#)),
             Err(PairMismatch::Target { field: "dbname", .. })
         ));
+    }
+
+    #[test]
+    fn pending_may_not_weaken_or_change_tls() {
+        let current = app("app", "");
+        assert_eq!(
+            check_single_user(&current, &app("app", r#","ssl":false"#)),
+            Err(PairMismatch::TlsWeakened {
+                first: "AWSCURRENT",
+                second: "AWSPENDING"
+            })
+        );
+        assert_eq!(
+            check_alternating(&current, &app("app_clone", r#","ssl_ca":"/evil.pem""#)),
+            Err(PairMismatch::TlsWeakened {
+                first: "AWSCURRENT",
+                second: "AWSPENDING"
+            })
+        );
+        let with_ca = app("app", r#","ssl_ca":"/rds.pem""#);
+        assert_eq!(
+            check_single_user(&with_ca, &current),
+            Err(PairMismatch::Target {
+                first: "AWSCURRENT",
+                second: "AWSPENDING",
+                field: "ssl_ca"
+            }),
+            "a stricter pending is still a different connection"
+        );
+        assert_eq!(
+            PairMismatch::TlsWeakened {
+                first: "AWSCURRENT",
+                second: "AWSPENDING"
+            }
+            .error_type(),
+            "TlsWeakened"
+        );
+    }
+
+    #[test]
+    fn the_master_never_rotates_itself() {
+        for child in ["admin", "admin_clone"] {
+            assert_eq!(
+                check_master(&app("admin", ""), &app(child, "")),
+                Err(PairMismatch::MasterInPair),
+                "{child}"
+            );
+        }
+        let clone_master = app("admin_clone", "");
+        assert_eq!(
+            check_master(&clone_master, &app("admin", "")),
+            Err(PairMismatch::MasterInPair)
+        );
+        assert_eq!(check_master(&app("admin", ""), &app("app", "")), Ok(()));
+        assert_eq!(PairMismatch::MasterInPair.error_type(), "MasterInPair");
+        assert_eq!(PairMismatch::MasterInPair.class(), ErrorClass::Permanent);
     }
 
     #[test]

@@ -161,6 +161,40 @@ impl DatabaseSecret {
         }
         Ok(())
     }
+
+    /// Checks that `other` connects exactly as this secret does: the same server and database
+    /// ([`same_target`](Self::same_target)) over the same TLS decision and trusted CAs. Returns
+    /// the first field that differs (`host`, `port`, `dbname`, `ssl` or `ssl_ca`).
+    ///
+    /// A stored credential is only ever sent over a connection that passes this check against
+    /// the version being rotated, so a writer of one version cannot redirect another version's
+    /// password to a server of their choosing or over a weaker transport.
+    pub fn same_connection(&self, other: &DatabaseSecret) -> Result<(), &'static str> {
+        self.same_target(other)?;
+        match (&self.tls, &other.tls) {
+            (TlsMode::Disabled, TlsMode::Disabled) => Ok(()),
+            (TlsMode::VerifyFull { ca_bundle: mine }, TlsMode::VerifyFull { ca_bundle: theirs }) => {
+                if mine == theirs {
+                    Ok(())
+                } else {
+                    Err(CA_BUNDLE_FIELD)
+                }
+            }
+            _ => Err("ssl"),
+        }
+    }
+
+    /// Whether connecting as `other` would trust more than connecting as this secret: TLS
+    /// turned off where this secret verifies it, or a CA bundle this secret does not trust.
+    pub fn weaker_tls(&self, other: &DatabaseSecret) -> bool {
+        match (&self.tls, &other.tls) {
+            (TlsMode::VerifyFull { .. }, TlsMode::Disabled) => true,
+            (TlsMode::VerifyFull { ca_bundle: mine }, TlsMode::VerifyFull { ca_bundle: theirs }) => {
+                theirs.is_some() && theirs != mine
+            }
+            (TlsMode::Disabled, _) => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -341,5 +375,40 @@ pub(super) mod tests {
             Ok(()),
             "the server is host and port only"
         );
+    }
+
+    #[test]
+    fn same_connection_also_compares_the_tls_decision_and_trusted_cas() {
+        let verified = app("app", "");
+        assert_eq!(verified.same_connection(&app("other", r#","host":"DB""#)), Ok(()));
+        assert_eq!(verified.same_connection(&app("app", r#","port":1"#)), Err("port"));
+        assert_eq!(
+            verified.same_connection(&app("app", r#","ssl":false"#)),
+            Err("ssl")
+        );
+        assert_eq!(
+            verified.same_connection(&app("app", r#","ssl_ca":"/evil.pem""#)),
+            Err("ssl_ca")
+        );
+        let plaintext = app("app", r#","ssl":false"#);
+        assert_eq!(plaintext.same_connection(&app("x", r#","ssl":"false""#)), Ok(()));
+        assert_eq!(plaintext.same_connection(&verified), Err("ssl"));
+    }
+
+    #[test]
+    fn weaker_tls_is_plaintext_or_an_added_ca() {
+        let verified = app("app", "");
+        let with_ca = app("app", r#","ssl_ca":"/rds.pem""#);
+        let plaintext = app("app", r#","ssl":false"#);
+        assert!(verified.weaker_tls(&plaintext));
+        assert!(
+            verified.weaker_tls(&with_ca),
+            "an added CA widens what is trusted"
+        );
+        assert!(with_ca.weaker_tls(&app("app", r#","ssl_ca":"/other.pem""#)));
+        assert!(!with_ca.weaker_tls(&verified), "fewer trusted CAs is stricter");
+        assert!(!with_ca.weaker_tls(&with_ca));
+        assert!(!plaintext.weaker_tls(&verified));
+        assert!(!plaintext.weaker_tls(&plaintext));
     }
 }

@@ -46,10 +46,14 @@ pub struct SingleUserLogin<T> {
 /// that they name the same user on the same target ([`check_single_user`]), then logs in as that
 /// user with the stored passwords in [`login_with_fallback`]'s order.
 ///
-/// `login` receives AWSPENDING with the password of the version being tried: the pending user,
-/// host, port, database and TLS decision, never another version's. A version that names another
-/// user, or is not a valid secret of `family`, counts as refused and is skipped without a login
-/// attempt. Logs when AWSPENDING already works and when an older version had to be used.
+/// `login` receives the version being tried as it was stored, and only when that version names
+/// the pending user and connects exactly as AWSPENDING does (host, port, database, `ssl` and
+/// `ssl_ca`, see [`DatabaseSecret::same_connection`]). So each stored password goes only to the
+/// server and over the transport it was recorded with, and only when that is where this rotation
+/// happens: a writer who points a new version at their own server, or turns TLS off, collects no
+/// older password. A version that fails these checks, or is not a valid secret of `family`,
+/// counts as refused and is skipped without a login attempt. Logs when AWSPENDING already works
+/// and when an older version had to be used.
 pub async fn single_user_login<T, F, Fut>(
     ctx: &StepContext<'_>,
     family: &EngineFamily,
@@ -110,21 +114,18 @@ impl Classify for SkippedCredential {
     }
 }
 
-/// AWSPENDING with the password of a stored version, if that version is a valid secret of
-/// `family` for the same user.
+/// A stored version, if it is a valid secret of `family` for the pending user that connects
+/// exactly as AWSPENDING does.
 fn candidate(
     pending: &DatabaseSecret,
     json: &SecretJson,
     family: &EngineFamily,
 ) -> Result<DatabaseSecret, SkippedCredential> {
     let stored = DatabaseSecret::parse(json, family).map_err(|_| SkippedCredential)?;
-    if stored.username != pending.username {
+    if stored.username != pending.username || pending.same_connection(&stored).is_err() {
         return Err(SkippedCredential);
     }
-    Ok(DatabaseSecret {
-        password: stored.password,
-        ..pending.clone()
-    })
+    Ok(stored)
 }
 
 #[cfg(test)]
@@ -134,23 +135,30 @@ mod tests {
     use secrecy::ExposeSecret;
 
     #[test]
-    fn candidates_keep_the_pending_target_and_take_the_stored_password() {
+    fn candidates_are_stored_versions_on_the_pending_connection() {
         let pending = app("app", r#","ssl":false"#);
-        let stored = json(
-            r#"{"engine":"postgres","host":"elsewhere","port":1,"dbname":"x","username":"app","password":"older"}"#,
-        );
+        let stored =
+            json(r#"{"engine":"postgres","host":"DB","username":"app","password":"older","ssl":"false"}"#);
         let login = candidate(&pending, &stored, &POSTGRES).unwrap();
         assert_eq!(login.password.expose_secret(), "older");
         assert_eq!(
-            (
-                login.host.as_str(),
-                login.port,
-                login.dbname,
-                login.username.as_str(),
-                login.tls
-            ),
-            ("db", 5432, Some("postgres".to_owned()), "app", pending.tls)
+            (login.host.as_str(), login.port, login.dbname, login.tls),
+            ("DB", 5432, Some("postgres".to_owned()), pending.tls)
         );
+    }
+
+    #[test]
+    fn versions_recorded_for_another_connection_are_never_sent_anywhere() {
+        let pending = app("app", "");
+        for stored in [
+            r#"{"engine":"postgres","host":"elsewhere","username":"app","password":"older"}"#,
+            r#"{"engine":"postgres","host":"db","port":1,"username":"app","password":"older"}"#,
+            r#"{"engine":"postgres","host":"db","dbname":"x","username":"app","password":"older"}"#,
+            r#"{"engine":"postgres","host":"db","ssl":false,"username":"app","password":"older"}"#,
+            r#"{"engine":"postgres","host":"db","ssl_ca":"/ca.pem","username":"app","password":"older"}"#,
+        ] {
+            assert!(candidate(&pending, &json(stored), &POSTGRES).is_err(), "{stored}");
+        }
     }
 
     #[test]
