@@ -119,8 +119,9 @@ pub enum RotationError {
         /// The ClientRequestToken.
         token: String,
     },
-    /// setSecret or finishSecret ran while the AWSPENDING version still has no value.
-    #[error("version {token} of secret {secret_id} has no value yet: run createSecret first")]
+    /// setSecret or finishSecret found no AWSPENDING value under the token: the version has no
+    /// value yet, or it no longer carries AWSPENDING. Nothing was changed.
+    #[error("version {token} of secret {secret_id} holds no AWSPENDING value: run createSecret first")]
     PendingValueMissing {
         /// The secret.
         secret_id: String,

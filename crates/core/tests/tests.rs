@@ -10,6 +10,7 @@
 mod core {
     pub mod aws_adapter;
     pub mod differential;
+    pub mod finish;
     pub mod preamble;
     pub mod steps;
     pub mod support;

@@ -165,7 +165,7 @@ async fn test_secret_on_an_empty_pending_version_only_tests_the_configuration() 
 }
 
 #[tokio::test]
-async fn a_happy_rotation_makes_eleven_secrets_manager_calls() {
+async fn a_happy_rotation_makes_twelve_secrets_manager_calls() {
     let harness = Harness::new();
     let token = harness.start_rotation();
     let mut per_step = Vec::new();
@@ -188,8 +188,12 @@ async fn a_happy_rotation_makes_eleven_secrets_manager_calls() {
         ["DescribeSecret", "GetSecretValue", "GetSecretValue"]
     );
     assert_eq!(per_step[2], ["DescribeSecret", "GetSecretValue"]);
-    assert_eq!(per_step[3], ["DescribeSecret", "UpdateSecretVersionStage"]);
-    assert_eq!(per_step.iter().map(Vec::len).sum::<usize>(), 11);
+    assert_eq!(
+        per_step[3],
+        ["DescribeSecret", "GetSecretValue", "UpdateSecretVersionStage"],
+        "finishSecret reads the pending value before it moves AWSCURRENT"
+    );
+    assert_eq!(per_step.iter().map(Vec::len).sum::<usize>(), 12);
 }
 
 #[tokio::test]
@@ -204,7 +208,7 @@ async fn get_random_password_is_used_when_selected() {
 
 #[tokio::test]
 async fn a_crash_at_any_secrets_manager_call_converges_on_retry() {
-    for k in 1..=11 {
+    for k in 1..=12 {
         for timing in [FaultTiming::BeforeApply, FaultTiming::AfterApply] {
             let harness = Harness::new();
             let token = harness.start_rotation();
