@@ -84,8 +84,8 @@ impl ResourceLimits {
     }
 }
 
-/// One row of `mysql.user`, as far as rotation needs it.
-#[derive(Debug, Clone)]
+/// One row of `mysql.user`, as far as rotation needs it. `Debug` leaves out the authentication string.
+#[derive(Clone)]
 pub struct StoredAccount {
     /// The account.
     pub account: Account,
@@ -97,6 +97,18 @@ pub struct StoredAccount {
     pub tls: TlsRequirement,
     /// Its resource limits.
     pub limits: ResourceLimits,
+}
+
+impl std::fmt::Debug for StoredAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredAccount")
+            .field("account", &self.account)
+            .field("plugin", &self.plugin)
+            .field("authentication", &"[REDACTED]")
+            .field("tls", &self.tls)
+            .field("limits", &self.limits)
+            .finish()
+    }
 }
 
 impl StoredAccount {
@@ -111,7 +123,7 @@ impl StoredAccount {
         self.tls == other.tls && self.limits == other.limits
     }
 
-    fn from_row(row: &Row, host: &str) -> Result<Self, MySqlError> {
+    fn from_row(row: &Row) -> Result<Self, MySqlError> {
         let field = |index| text(row, index).unwrap_or_default();
         let number = |index| -> Result<i64, MySqlError> {
             field(index)
@@ -133,7 +145,7 @@ impl StoredAccount {
             },
         };
         Ok(Self {
-            account: Account::new(field(0), host),
+            account: Account::new(field(0), field(11)),
             plugin: AuthPlugin::from_name(&field(1)),
             authentication: SecretString::from(field(2)),
             tls,
@@ -149,25 +161,21 @@ impl StoredAccount {
 
 const OPERATION: &str = "SELECT mysql.user";
 
-/// The `mysql.user` rows of `users` at `host` (each user at most once). Needs `SELECT` on `mysql.user`.
+/// Every `mysql.user` row of `users`, at any host. Needs `SELECT` on `mysql.user`.
 pub(crate) async fn read_accounts(
     session: &mut Session,
-    host: &str,
     users: &[&str],
 ) -> Result<Vec<StoredAccount>, MySqlError> {
     let quoting = session.quoting();
     let names: Vec<String> = users.iter().map(|user| quoting.literal(user)).collect();
     let sql = format!(
         "SELECT User, plugin, authentication_string, ssl_type, ssl_cipher, x509_issuer, x509_subject, \
-         max_questions, max_updates, max_connections, max_user_connections \
-         FROM mysql.user WHERE Host = {} AND User IN ({})",
-        quoting.literal(host),
+         max_questions, max_updates, max_connections, max_user_connections, Host \
+         FROM mysql.user WHERE User IN ({})",
         names.join(", ")
     );
     let rows = session.query(OPERATION, &sql).await?;
-    rows.iter()
-        .map(|row| StoredAccount::from_row(row, host))
-        .collect()
+    rows.iter().map(StoredAccount::from_row).collect()
 }
 
 /// `CREATE USER` / `ALTER USER` for the account that receives the pending password, with the original's

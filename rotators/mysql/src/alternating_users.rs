@@ -7,12 +7,12 @@ use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 
 use crate::account::Account;
-use crate::account_options::{account_statement, read_accounts};
-use crate::clone_ownership::Ownership;
+use crate::account_options::{StoredAccount, account_statement, read_accounts};
 use crate::connect::{Session, Statement, Target};
 use crate::error::MySqlError;
 use crate::grant_sync::sync_statements;
 use crate::grants::read_grants;
+use crate::ownership::Ownership;
 use crate::secret::MYSQL;
 use crate::session_checks::verify_login;
 
@@ -30,11 +30,20 @@ pub const ADOPT_EXISTING_CLONE: &str = "ROTOR_MYSQL_ADOPT_EXISTING_CLONE";
 /// login that could fail. Before the master acts, AWSCURRENT must log in: only a holder of a working
 /// credential of the pair can have the master create or change an account.
 ///
-/// An existing account with the clone's name is taken over only if it is provably this secret's clone: it
-/// already holds the pending password or the password of a recent version for that name (compared as
-/// `mysql_native_password` hashes, or by a login for other plugins), or AWSPREVIOUS names it (it was this
-/// secret's user one rotation ago). MariaDB has no account comment or attribute that could carry a marker,
-/// so ownership is proven by credentials and by the secret's own history instead.
+/// The master changes an existing account only with evidence that it belongs to this secret, evidence that
+/// writing the secret cannot forge: it accepts a password this secret stores for that user (AWSPENDING, after
+/// a crash; AWSPREVIOUS, in the steady state; or a recent version), taken only from versions that connect
+/// exactly as AWSPENDING does (compared as `mysql_native_password` hashes without a login, or by a login on
+/// that connection for other plugins). AWSCURRENT's login is the evidence for the other user of the pair. A
+/// clone that does not exist yet is created, and from then on holds AWSPENDING's password, so a retry after a
+/// crash converges. Without evidence the error is [`MySqlError::NotOurAlternate`] (the clone) or
+/// [`MySqlError::NotOurOriginal`] (the original), before any statement that changes anything.
+/// [`ADOPT_EXISTING_CLONE`] waives the proof for an existing clone, never for the original.
+///
+/// Each user of the pair must have exactly one host row, at the host AWSCURRENT's login matched; another row
+/// (`'app'@'10.1.%'` next to `'app'@'%'`) is refused with [`MySqlError::OtherHostRow`] before anything
+/// changes, because a password or a clone at one row would not work for the clients that match the other.
+/// The master session must not be a user of the pair ([`MySqlError::MasterInPair`]).
 #[derive(Debug, Clone, Default)]
 pub struct AlternatingUsers {
     faults: FaultPoints,
@@ -84,7 +93,9 @@ impl AlternatingUsers {
         self
     }
 
-    /// Adopts an existing account with the clone's name even when it cannot be proven to be this secret's.
+    /// Adopts an existing account with the clone's name even when it cannot be proven to be this secret's
+    /// (`ROTOR_MYSQL_ADOPT_EXISTING_CLONE=true`). For an operator who vouches that no foreign account is named
+    /// like a clone of a user this function rotates; it never applies to the original.
     #[must_use]
     pub fn adopt_existing_clone(mut self, adopt: bool) -> Self {
         self.adopt_existing_clone = adopt;
@@ -179,8 +190,8 @@ impl Rotator for AlternatingUsers {
         result
     }
 
-    /// testSecret: logs in with AWSPENDING as the user it names and, unless TLS was explicitly disabled,
-    /// checks that the server sees an encrypted session.
+    /// testSecret: logs in with AWSPENDING as the user it names, over verified TLS unless the secret disables
+    /// it.
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
@@ -199,7 +210,41 @@ impl Rotator for AlternatingUsers {
 }
 
 impl AlternatingUsers {
-    /// The master's part of setSecret.
+    /// Refuses to give the pending password to an existing account this secret cannot prove to be its own
+    /// (see [`Ownership`]). `existing` is the pending user's row, `None` when the clone is still to be created.
+    /// [`ADOPT_EXISTING_CLONE`] waives the proof for the clone only: the original is changed only with proof.
+    async fn check_ownership(
+        &self,
+        ctx: &StepContext<'_>,
+        pending: &DatabaseSecret,
+        pending_is_clone: bool,
+        existing: Option<&StoredAccount>,
+    ) -> Result<(), RotatorError> {
+        let Some(existing) = existing else {
+            return Ok(());
+        };
+        if pending_is_clone && self.adopt_existing_clone {
+            tracing::warn!(
+                secret_id = ctx.secret_id(),
+                account = %existing.account,
+                "adopting the existing clone without proof, as ROTOR_MYSQL_ADOPT_EXISTING_CLONE allows"
+            );
+            return Ok(());
+        }
+        let ownership = Ownership { faults: &self.faults };
+        if ownership.proven(ctx, existing, pending).await? {
+            return Ok(());
+        }
+        let account = existing.account.to_string();
+        Err(if pending_is_clone {
+            MySqlError::NotOurAlternate { account }
+        } else {
+            MySqlError::NotOurOriginal { account }
+        }
+        .into())
+    }
+
+    /// The master's part of setSecret: every check first, then the changes.
     async fn apply(
         &self,
         ctx: &StepContext<'_>,
@@ -208,6 +253,7 @@ impl AlternatingUsers {
         pair: &UserPair,
         host: &str,
     ) -> Result<(), RotatorError> {
+        master_outside_pair(master.account(), pair)?;
         let version = *master.version();
         if !version.supports_alter_user() {
             return Err(MySqlError::UnsupportedServer {
@@ -226,34 +272,33 @@ impl AlternatingUsers {
         }
         let original = Account::new(&pair.original, host);
         let clone = original.with_user(&pair.clone);
-        let stored = read_accounts(master, host, &[&original.user, &clone.user]).await?;
+        let stored = read_accounts(master, &[&original.user, &clone.user]).await?;
+        single_host(&stored, host)?;
         let find = |account: &Account| stored.iter().find(|row| row.account == *account);
         let model = find(&original).ok_or_else(|| MySqlError::AccountMissing {
             account: original.to_string(),
         })?;
         let quoting = master.quoting();
         let pending_is_clone = pending.username == clone.user;
-
         let clone_row = find(&clone);
+        let pending_row = if pending_is_clone { clone_row } else { Some(model) };
+        self.check_ownership(ctx, pending, pending_is_clone, pending_row)
+            .await?;
+
         if pending_is_clone {
-            let ownership = Ownership {
-                faults: &self.faults,
-                adopt_anyway: self.adopt_existing_clone,
-            };
-            if let Some(existing) = clone_row
-                && !ownership.is_ours(ctx, existing, pending).await?
-            {
-                return Err(MySqlError::NotOurAlternate {
-                    account: clone.to_string(),
-                }
-                .into());
-            }
             if let Some(statement) =
                 account_statement(&version, quoting, &clone, clone_row, model, &pending.password)?
             {
                 master.execute(&statement).await?;
             }
         } else {
+            // AWSCURRENT logged in as the clone, so it exists unless it was dropped since.
+            let Some(existing_clone) = clone_row else {
+                return Err(MySqlError::AccountMissing {
+                    account: clone.to_string(),
+                }
+                .into());
+            };
             if let Some(statement) = account_statement(
                 &version,
                 quoting,
@@ -264,12 +309,6 @@ impl AlternatingUsers {
             )? {
                 master.execute(&statement).await?;
             }
-            let Some(existing_clone) = clone_row else {
-                return Err(MySqlError::AccountMissing {
-                    account: clone.to_string(),
-                }
-                .into());
-            };
             if !existing_clone.same_requirements(model) {
                 let options = format!("{} {}", model.tls.clause(quoting), model.limits.clause());
                 let statement = Statement::new(
@@ -295,5 +334,84 @@ impl AlternatingUsers {
             "pending user's password set and the clone's grants mirror the original's"
         );
         Ok(())
+    }
+}
+
+/// Defence in depth behind rotor-core's check of the master secret's user name: the account the master
+/// session actually authenticated as (`CURRENT_USER()`) must not be a user of the pair.
+fn master_outside_pair(master: &Account, pair: &UserPair) -> Result<(), MySqlError> {
+    if master.user == pair.original || master.user == pair.clone {
+        return Err(MySqlError::MasterInPair {
+            account: master.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Each user of the pair may have a row at AWSCURRENT's `host` only: a clone or a password at one host row
+/// would leave the clients matching another row with a credential that does not work there.
+fn single_host(stored: &[StoredAccount], host: &str) -> Result<(), MySqlError> {
+    match stored
+        .iter()
+        .find(|row| !row.account.host.eq_ignore_ascii_case(host))
+    {
+        Some(other) => Err(MySqlError::OtherHostRow {
+            account: other.account.to_string(),
+            host: host.to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account_options::{ResourceLimits, TlsRequirement};
+    use crate::password_hash::AuthPlugin;
+    use rotor_core::Classify;
+    use secrecy::SecretString;
+
+    fn pair() -> UserPair {
+        UserPair {
+            original: "app".into(),
+            clone: "app_clone".into(),
+        }
+    }
+
+    fn row(user: &str, host: &str) -> StoredAccount {
+        StoredAccount {
+            account: Account::new(user, host),
+            plugin: AuthPlugin::Native,
+            authentication: SecretString::from("*00"),
+            tls: TlsRequirement::None,
+            limits: ResourceLimits::default(),
+        }
+    }
+
+    #[test]
+    fn a_master_session_that_is_a_user_of_the_pair_is_refused() {
+        for user in ["app", "app_clone"] {
+            let error = master_outside_pair(&Account::new(user, "%"), &pair()).unwrap_err();
+            assert_eq!(error.error_type(), "MySqlMasterInPair", "{user}");
+            assert_eq!(error.class(), rotor_core::ErrorClass::Permanent);
+        }
+        assert!(master_outside_pair(&Account::new("admin", "%"), &pair()).is_ok());
+    }
+
+    #[test]
+    fn a_user_of_the_pair_with_a_row_at_another_host_is_refused() {
+        assert!(single_host(&[row("app", "10.1.%"), row("app_clone", "10.1.%")], "10.1.%").is_ok());
+        assert!(
+            single_host(&[row("app", "LocalHost")], "localhost").is_ok(),
+            "host names are case-insensitive"
+        );
+        for rows in [
+            vec![row("app", "10.1.%"), row("app", "%")],
+            vec![row("app", "10.1.%"), row("app_clone", "%")],
+        ] {
+            let error = single_host(&rows, "10.1.%").unwrap_err();
+            assert_eq!(error.error_type(), "MySqlOtherHostRow");
+            assert!(error.to_string().contains("'@'%'"), "{error}");
+        }
     }
 }

@@ -4,6 +4,9 @@
 //! server's flavour and version, the exact `'user'@'host'` account the login matched, and how literals must
 //! be escaped. mysql_async is configured so that it sends nothing else of its own: no settings query, no
 //! switch to a unix socket, no prepared statements.
+//!
+//! `Debug` of [`Session`] and [`Target`] is written by hand: mysql_async's connection prints its options, and
+//! those hold the password.
 
 use std::future::Future;
 
@@ -15,7 +18,7 @@ use rotor_core::fault::FaultPoints;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::account::{Account, Quoting};
-use crate::error::MySqlError;
+use crate::error::{ACCOUNT_LOCKED_CODES, MySqlError};
 use crate::flavour::ServerVersion;
 use crate::tls::ssl_opts;
 
@@ -24,7 +27,7 @@ const MAX_ALLOWED_PACKET: usize = 16 * 1024 * 1024;
 const WAIT_TIMEOUT_SECONDS: usize = 28_800;
 
 /// Where and how to connect: a secret's host, port, database and TLS decision.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Target {
     pub(crate) host: String,
     pub(crate) port: u16,
@@ -41,6 +44,27 @@ impl Target {
             dbname: secret.dbname.clone(),
             tls: secret.tls.clone(),
         }
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("dbname", &self.dbname)
+            .field("tls", &tls_name(&self.tls))
+            .finish()
+    }
+}
+
+/// The TLS decision without the CA bundle, which may be a whole PEM document inline.
+fn tls_name(tls: &TlsMode) -> &'static str {
+    match tls {
+        TlsMode::Disabled => "disabled",
+        TlsMode::VerifyFull { ca_bundle: None } => "verify-full",
+        TlsMode::VerifyFull { ca_bundle: Some(_) } => "verify-full with a CA bundle",
+        _ => "other",
     }
 }
 
@@ -74,16 +98,27 @@ impl Statement {
     }
 }
 
-/// One logged-in connection.
-#[derive(Debug)]
+/// One logged-in connection. `Debug` shows who is logged in where, never the driver's options.
 pub(crate) struct Session {
     conn: Conn,
     login: String,
+    verified_tls: bool,
     version: ServerVersion,
     account: Account,
     quoting: Quoting,
     points: FaultPoints,
     deadline: Deadline,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("login", &self.login)
+            .field("account", &self.account)
+            .field("version", &self.version)
+            .field("verified_tls", &self.verified_tls)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -92,6 +127,10 @@ impl Session {
     ///
     /// Fails with [`MySqlError::WrongUser`] when the server authenticated a different user (an anonymous
     /// account, for instance): nothing is ever changed through such a session.
+    ///
+    /// Unless `target` disables TLS, the session is encrypted and verified from this client's side or it
+    /// does not open: mysql_async refuses a server that does not offer TLS, and rustls checks the chain and
+    /// the host name before the login is sent.
     pub(crate) async fn open(
         target: &Target,
         username: &str,
@@ -100,6 +139,8 @@ impl Session {
         points: &FaultPoints,
         deadline: Deadline,
     ) -> Result<Self, MySqlError> {
+        let ssl = ssl_opts(&target.tls)?;
+        let verified_tls = ssl.is_some();
         let options = OptsBuilder::default()
             .ip_or_hostname(target.host.clone())
             .tcp_port(target.port)
@@ -110,7 +151,7 @@ impl Session {
             .stmt_cache_size(0)
             .max_allowed_packet(Some(MAX_ALLOWED_PACKET))
             .wait_timeout(Some(WAIT_TIMEOUT_SECONDS))
-            .ssl_opts(ssl_opts(&target.tls)?);
+            .ssl_opts(ssl);
         let label = "connect";
         let ticket = points.before(label)?;
         let mut conn = within(deadline, label, Conn::new(options))
@@ -144,6 +185,7 @@ impl Session {
         let session = Self {
             conn,
             login: login.to_owned(),
+            verified_tls,
             version,
             account,
             quoting: Quoting::for_sql_mode(&text(row, 2).unwrap_or_default()),
@@ -188,15 +230,11 @@ impl Session {
         run_query(&mut self.conn, &self.points, self.deadline, operation, sql).await
     }
 
-    /// Whether the session is encrypted, from the server's point of view (`Ssl_cipher`).
-    pub(crate) async fn is_encrypted(&mut self) -> Result<bool, MySqlError> {
-        let rows = self
-            .query("SHOW STATUS Ssl_cipher", "SHOW SESSION STATUS LIKE 'Ssl_cipher'")
-            .await?;
-        Ok(rows
-            .first()
-            .and_then(|row| text(row, 1))
-            .is_some_and(|cipher| !cipher.is_empty()))
+    /// Whether this client required and verified TLS for the session (see [`Session::open`]). This is the
+    /// client's own guarantee; the server's view (`Ssl_cipher`) is not asked, because behind a
+    /// TLS-terminating proxy it is "unencrypted" however well the client's leg is protected.
+    pub(crate) fn verified_tls(&self) -> bool {
+        self.verified_tls
     }
 
     /// Says goodbye to the server, within the deadline. A failure here changes nothing, so it is only logged.
@@ -263,6 +301,12 @@ fn connect_error(error: mysql_async::Error, login: &str) -> MySqlError {
             login,
             code: server.code,
         },
+        mysql_async::Error::Server(server) if ACCOUNT_LOCKED_CODES.contains(&server.code) => {
+            MySqlError::AccountLocked {
+                login,
+                code: server.code,
+            }
+        }
         mysql_async::Error::Server(server) => MySqlError::ConnectRejected {
             login,
             code: server.code,

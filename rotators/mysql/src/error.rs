@@ -50,7 +50,7 @@ pub enum MySqlError {
     #[error("TLS configuration: {0}")]
     CaBundle(#[from] CaBundleError),
     /// The server rejected the connection after authentication (unknown database, too many connections,
-    /// account locked, …).
+    /// …).
     #[error("the server rejected the {login} connection (error {code}, SQLSTATE {sqlstate})")]
     ConnectRejected {
         /// Which credential.
@@ -59,6 +59,17 @@ pub enum MySqlError {
         code: u16,
         /// The SQLSTATE.
         sqlstate: String,
+    },
+    /// The account is locked: `ACCOUNT LOCK` (MySQL 3118, MariaDB 4151), blocked after too many failed logins
+    /// by `FAILED_LOGIN_ATTEMPTS`/`PASSWORD_LOCK_TIME` (MySQL 3955) or by `max_password_errors` (MariaDB
+    /// 4150). Permanent: no other stored credential is tried, since each refused attempt would count against
+    /// the lockout policy again.
+    #[error("the {login} login's account is locked (error {code}); no other credential is tried")]
+    AccountLocked {
+        /// Which credential.
+        login: String,
+        /// The server's error number.
+        code: u16,
     },
     /// The driver failed before the server answered (protocol or configuration problem).
     #[error("connecting with the {login} credential failed: {reason}")]
@@ -158,6 +169,36 @@ pub enum MySqlError {
         /// The account, as `'user'@'host'`.
         account: String,
     },
+    /// Alternating users: AWSPENDING names the original, but no stored credential of this secret (AWSPENDING,
+    /// AWSPREVIOUS or a recent version, on AWSPENDING's connection) is accepted by it. Writing a secret proves
+    /// nothing, so the master does not change an account this secret cannot show it holds.
+    #[error(
+        "account {account} accepts no stored credential of this secret; the master never changes an account it cannot prove to be this secret's"
+    )]
+    NotOurOriginal {
+        /// The account, as `'user'@'host'`.
+        account: String,
+    },
+    /// Alternating users: a user of the pair has an account at another host than the one AWSCURRENT logged in
+    /// to. Rotating one host row would leave the clients that match the other row behind, so nothing changes.
+    #[error(
+        "account {account} shares its user name with the rotated account at host {host:?}; rotor rotates users with exactly one host row"
+    )]
+    OtherHostRow {
+        /// The other account, as `'user'@'host'`.
+        account: String,
+        /// The host AWSCURRENT's login matched.
+        host: String,
+    },
+    /// Alternating users: the master session authenticated as one of the two users this secret rotates, so
+    /// the master would change its own password.
+    #[error(
+        "the master session is account {account}, one of the users this secret rotates; the master never rotates itself"
+    )]
+    MasterInPair {
+        /// The master's account, as `'user'@'host'`.
+        account: String,
+    },
     /// A `SHOW GRANTS` row could not be understood, so the grants cannot be mirrored faithfully.
     #[error("row {row} of SHOW GRANTS for {account} is not understood: {reason}")]
     GrantsNotUnderstood {
@@ -167,12 +208,6 @@ pub enum MySqlError {
         row: usize,
         /// What could not be parsed.
         reason: &'static str,
-    },
-    /// testSecret found the session unencrypted although TLS is required.
-    #[error("the {login} session is not encrypted although TLS is required")]
-    SessionNotEncrypted {
-        /// Which credential.
-        login: String,
     },
     /// An environment variable of the Lambda function has a value rotor does not understand.
     #[error("{variable} must be {expected}")]
@@ -194,6 +229,10 @@ impl MySqlError {
         self.class() == ErrorClass::AuthFailure
     }
 }
+
+/// The login errors of a locked or blocked account: MySQL's `ACCOUNT LOCK` (3118) and `FAILED_LOGIN_ATTEMPTS`
+/// block (3955), MariaDB's `ACCOUNT LOCK` (4151) and `max_password_errors` block (4150).
+pub(crate) const ACCOUNT_LOCKED_CODES: [u16; 4] = [3118, 3955, 4150, 4151];
 
 /// The class of a server error number: refused credentials, conditions a retry can clear (locks, load,
 /// shutdown, timeouts, resource limits), and everything else, which needs a human.
@@ -251,7 +290,10 @@ impl Classify for MySqlError {
             Self::AccountMissing { .. } => "MySqlAccountMissing",
             Self::NotOurAlternate { .. } => "MySqlNotOurAlternate",
             Self::GrantsNotUnderstood { .. } => "MySqlGrantsNotUnderstood",
-            Self::SessionNotEncrypted { .. } => "MySqlSessionNotEncrypted",
+            Self::AccountLocked { .. } => "MySqlAccountLocked",
+            Self::NotOurOriginal { .. } => "MySqlNotOurOriginal",
+            Self::OtherHostRow { .. } => "MySqlOtherHostRow",
+            Self::MasterInPair { .. } => "MySqlMasterInPair",
             Self::InvalidSetting { .. } => "MySqlInvalidSetting",
             Self::Injected(fault) => fault.error_type(),
         }
@@ -275,6 +317,19 @@ mod tests {
             "no access to the database is not a wrong password"
         );
         assert_eq!(server_error_class(1227), ErrorClass::Permanent);
+    }
+
+    #[test]
+    fn a_locked_account_is_permanent_so_no_older_credential_is_tried() {
+        for code in ACCOUNT_LOCKED_CODES {
+            let locked = MySqlError::AccountLocked {
+                login: "current".into(),
+                code,
+            };
+            assert_eq!(locked.class(), ErrorClass::Permanent, "{code}");
+            assert!(!locked.is_auth_failure());
+            assert_eq!(locked.error_type(), "MySqlAccountLocked");
+        }
     }
 
     #[test]

@@ -60,16 +60,54 @@
 //!   column privileges, `WITH GRANT OPTION`, role grants `WITH ADMIN OPTION`, MySQL 8 partial revokes and the
 //!   default roles (`SET DEFAULT ROLE`); grants the original no longer holds are revoked from the clone.
 //!
-//! Nothing is sent when nothing differs. An existing account with the clone's name is adopted only when it
-//! is provably this secret's (see [`AlternatingUsers`]), or with `ROTOR_MYSQL_ADOPT_EXISTING_CLONE=true`.
+//! Nothing is sent when nothing differs. An existing account (the clone, or the original when AWSPENDING
+//! names it) receives the pending password only when it provably is this secret's (see [`AlternatingUsers`]);
+//! `ROTOR_MYSQL_ADOPT_EXISTING_CLONE=true` waives the proof for an existing clone only. Each user of the pair
+//! must have exactly one host row: `'app'@'10.1.%'` next to `'app'@'%'` is refused
+//! ([`MySqlError::OtherHostRow`]) before anything changes, rather than ending in a password or a clone that
+//! only the clients of one row can use.
+//!
+//! ## Trust boundary
+//!
+//! The platform team owns the master secret; application teams may write their own child secrets and own
+//! their databases. Whatever a writer of the child secret puts in any version of it:
+//!
+//! - the master logs in only with the master secret's own host, port, database and TLS settings, which must
+//!   name the child's server (rotor-core's `master_login`); the child's `dbname`, `ssl` and `ssl_ca` never
+//!   reach the master's session;
+//! - the master never rotates itself: a pair that includes the master's user is refused by name before the
+//!   master logs in (`MasterInPair`), and again by the account the master session authenticated as
+//!   ([`MySqlError::MasterInPair`]);
+//! - the master acts only after AWSCURRENT has logged in as a user of the pair, and changes an existing
+//!   account only if it accepts a password this secret already stores for it (AWSPENDING, AWSPREVIOUS or a
+//!   recent version): naming an account in a version, AWSPREVIOUS included, proves nothing. So a writer can
+//!   make the master change only accounts whose password the secret already holds, and create only the clone
+//!   of the user AWSCURRENT logs in as, with that user's grants;
+//! - a stored password is sent only to the connection it was recorded with, and only when that is
+//!   AWSPENDING's (host, port, database, `ssl`, `ssl_ca`); AWSPENDING may not weaken TLS relative to
+//!   AWSCURRENT. A version pointing at another server is ignored, not tried;
+//! - every refusal is a typed, permanent error raised before any statement that changes an account, and no
+//!   error carries a password, a hash or a server message.
+//!
+//! What a writer can still do: rotate the accounts the secret already proves it holds, and choose the server
+//! and database AWSCURRENT names (the master secret must name the same server, so the master never follows a
+//! child to another one).
+//!
+//! ## Locked accounts
+//!
+//! A login refused because the account is locked (`ACCOUNT LOCK`: MySQL 3118, MariaDB 4151) or blocked after
+//! failed logins (MySQL 3955 for `FAILED_LOGIN_ATTEMPTS`, MariaDB 4150 for `max_password_errors`) is
+//! [`MySqlError::AccountLocked`] (`MySqlAccountLocked`), a permanent error: the search through older
+//! credentials stops at once instead of spending more failed attempts against the lockout policy.
 //!
 //! ## TLS and timeouts
 //!
 //! Connections require TLS and verify the chain and the host name against the system roots plus the CA
 //! bundle from `ssl_ca` or `ROTOR_CA_BUNDLE`. A server that does not offer TLS, an untrusted certificate or a
-//! wrong host name is an error, never a reason to retry in plaintext. testSecret also asks the server
-//! (`Ssl_cipher`) whether the session is encrypted. Every connect and statement is bounded by the invocation
-//! deadline.
+//! wrong host name is an error, never a reason to retry in plaintext. testSecret relies on that verified
+//! handshake rather than on the server's `Ssl_cipher`, which is empty behind a TLS-terminating proxy: no
+//! check after a password change depends on what sits in between. Every connect and statement is bounded by
+//! the invocation deadline.
 //!
 //! ## Not tested against a live server
 //!
@@ -80,13 +118,15 @@
 mod account;
 mod account_options;
 mod alternating_users;
-mod clone_ownership;
 mod connect;
+#[cfg(test)]
+mod debug_redaction;
 mod error;
 mod flavour;
 mod grant_sync;
 mod grant_syntax;
 mod grants;
+mod ownership;
 mod password_hash;
 mod secret;
 mod session_checks;

@@ -252,8 +252,10 @@ impl Rotator for SingleUser {
         Ok(())
     }
 
-    /// testSecret: logs in with AWSPENDING as the user the secret names and, unless TLS was explicitly
-    /// disabled, checks that the server sees an encrypted session. Reads nothing but AWSPENDING.
+    /// testSecret: logs in with AWSPENDING as the user the secret names, over verified TLS unless the secret
+    /// disables it. Reads nothing but AWSPENDING. The TLS guarantee is the client's verified handshake, not
+    /// the server's view, which a TLS-terminating proxy changes: a password changed by setSecret is never
+    /// stranded by a check that a retry cannot pass.
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {

@@ -10,9 +10,13 @@
 mod mysql {
     pub mod alternating;
     pub mod benchmark;
+    pub mod fake_server;
     pub mod faults;
     pub mod hostile;
+    pub mod lockout;
+    pub mod ownership;
     pub mod single_user;
     pub mod support;
     pub mod tls;
+    pub mod trust;
 }

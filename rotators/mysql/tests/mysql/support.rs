@@ -250,6 +250,34 @@ impl<R: Rotator> Harness<R> {
         self.value(VersionSelector::stage(StagingLabel::Previous)).await
     }
 
+    /// Stores `value` as a new version with no staging label (put as AWSPENDING, then the label is removed, as
+    /// a cancelled rotation leaves it).
+    pub async fn put_unlabelled_version(&self, value: &Value) {
+        let token = self.put_version(value, &[StagingLabel::Pending]).await;
+        let update = rotor_core::secrets_manager::UpdateVersionStage {
+            secret_id: &self.arn,
+            stage: StagingLabel::Pending,
+            move_to: None,
+            remove_from: Some(&token),
+        };
+        self.model().update_secret_version_stage(update).await.unwrap();
+    }
+
+    /// Stores `value` as a new version with `stages`, as a writer of the secret could with PutSecretValue.
+    /// Returns its version id. No stages means AWSCURRENT, as in Secrets Manager.
+    pub async fn put_version(&self, value: &Value, stages: &[StagingLabel]) -> String {
+        let token = uuid_like();
+        let put = rotor_core::secrets_manager::PutSecretValue {
+            secret_id: &self.arn,
+            client_request_token: &token,
+            value: &rotor_core::SecretValue::new(value.to_string()),
+            stages,
+            rotation_token: None,
+        };
+        self.model().put_secret_value(put).await.unwrap();
+        token
+    }
+
     /// Whether the pending version of `token` has a value.
     pub async fn has_pending_value(&self, token: &str) -> bool {
         self.model()
@@ -257,6 +285,26 @@ impl<R: Rotator> Harness<R> {
             .await
             .is_ok()
     }
+}
+
+/// A fresh client request token.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "00000000-0000-4000-8000-{:012}",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// How many times the rotator opened a connection, from the fault points' operation log.
+pub fn connects<R>(harness: &Harness<R>) -> usize {
+    harness
+        .faults
+        .log()
+        .iter()
+        .filter(|label| label.as_str() == "connect")
+        .count()
 }
 
 /// A secret's username and password.

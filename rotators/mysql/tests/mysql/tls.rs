@@ -40,9 +40,37 @@ async fn a_tls_required_server_rotates_over_verified_tls() {
     assert!(!db.logs_in("app", "initial-pw").await);
     let general_log = db.server.general_log().unwrap();
     assert!(
-        general_log.contains("SHOW SESSION STATUS LIKE 'Ssl_cipher'"),
-        "testSecret asked the server"
+        !general_log.contains("Ssl_cipher"),
+        "the guarantee is the client's verified handshake, not the server's view, which a TLS-terminating \
+         proxy would make false after the password changed"
     );
+}
+
+#[tokio::test]
+async fn test_secret_connects_only_over_verified_tls() {
+    let db = Db::start_tls().await;
+    db.create_user("app", "%", "initial-pw").await;
+    let ca = db.server.ca_cert_pem().unwrap().to_owned();
+    let other_ca = TestCa::generate().unwrap();
+    let harness = single_user(verified(&db, "app", "initial-pw", &ca));
+    // An AWSPENDING whose password works but which trusts another CA: testSecret must not accept the server.
+    let token = harness.start_rotation();
+    let put = rotor_core::secrets_manager::PutSecretValue {
+        secret_id: &harness.arn,
+        client_request_token: &token,
+        value: &rotor_core::SecretValue::new(
+            verified(&db, "app", "initial-pw", other_ca.ca_cert_pem()).to_string(),
+        ),
+        stages: &[rotor_core::StagingLabel::Pending],
+        rotation_token: None,
+    };
+    rotor_core::SecretsManager::put_secret_value(harness.model(), put)
+        .await
+        .unwrap();
+
+    let error = harness.step(&token, Step::TestSecret).await.unwrap_err();
+
+    assert_eq!(error_type(&error), "MySqlTlsHandshake", "{error}");
 }
 
 #[tokio::test]
