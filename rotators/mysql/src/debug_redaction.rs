@@ -10,12 +10,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::account_options::read_accounts;
 use crate::connect::{Session, Statement, Target};
+use crate::grants::read_grants;
 use crate::ownership::Ownership;
 use crate::password_hash::native_password_hash;
 use crate::{AlternatingUsers, SingleUser};
 
 #[tokio::test]
-async fn no_debug_output_of_a_session_account_target_or_statement_holds_the_password_or_its_hash() {
+async fn no_debug_output_of_a_session_account_grants_target_or_statement_holds_the_password_or_its_hash() {
     let server = MariaDbServer::start().await.unwrap();
     let (user, password) = server.admin();
     let password = SecretString::from(password.to_owned());
@@ -33,6 +34,8 @@ async fn no_debug_output_of_a_session_account_target_or_statement_holds_the_pass
         .await
         .unwrap();
     let stored = read_accounts(&mut session, &[user]).await.unwrap();
+    // SHOW GRANTS rows carry the hash on MariaDB; the parsed set keeps only privileges.
+    let grants = read_grants(&mut session, &stored[0].account).await.unwrap();
     assert_eq!(
         stored[0].authentication.expose_secret(),
         hash.expose_secret(),
@@ -49,6 +52,7 @@ async fn no_debug_output_of_a_session_account_target_or_statement_holds_the_pass
         format!("{session:#?}"),
         format!("{stored:?}"),
         format!("{target:?}"),
+        format!("{grants:?}"),
         format!("{statement:?}"),
         format!("{ownership:?}"),
         format!("{:?}", SingleUser::new()),

@@ -127,6 +127,7 @@ mod grant_sync;
 mod grant_syntax;
 mod grants;
 mod ownership;
+mod pair_checks;
 mod password_hash;
 mod secret;
 mod session_checks;
