@@ -4,11 +4,24 @@
 //! TRACE (the SDK's HTTP layer, tokio-postgres, the Lambda runtime). A PutSecretValue body holds
 //! the new secret and the payload holds the RotationToken, so those targets are capped at INFO
 //! whatever level is requested. rotor's own code never logs a secret value at any level.
+//!
+//! The cap is a layer of its own ([`DependencyCap`]) in front of the `EnvFilter` that reads the
+//! requested level, not a directive inside it: `EnvFilter` lets the most specific directive win,
+//! so `RUST_LOG=aws_smithy_runtime::client::orchestrator=trace` would override an
+//! `aws_smithy_runtime=info` cap. The layer refuses every span and event below INFO whose target
+//! is a capped target or one of its modules, both when a callsite registers and whenever it is
+//! checked again, so no directive (target, span, field or a mix) can turn it back on.
 
+use tracing::subscriber::Interest;
+use tracing::{Level, Metadata, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::Directive;
+use tracing_subscriber::layer::{Context, Layer, Layered, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// Targets that are never allowed below INFO.
+#[cfg(test)]
+mod tests;
+
+/// Targets (crates, with all their modules) that are never allowed below INFO.
 pub const CAPPED_TARGETS: &[&str] = &[
     "aws_config",
     "aws_runtime",
@@ -32,38 +45,86 @@ pub const CAPPED_TARGETS: &[&str] = &[
     "tower",
 ];
 
-/// A filter for `requested` (an `EnvFilter` directive string or a bare level such as `TRACE`),
-/// with [`CAPPED_TARGETS`] capped at INFO.
-pub fn filter(requested: &str) -> EnvFilter {
+/// Whether `target` is one of [`CAPPED_TARGETS`] or a module inside one
+/// (`aws_smithy_runtime::client::orchestrator`), but not a crate that merely shares a prefix.
+pub fn is_capped(target: &str) -> bool {
+    CAPPED_TARGETS.iter().any(|capped| {
+        target
+            .strip_prefix(capped)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
+}
+
+/// A layer that disables every span and event below INFO from a [capped](is_capped) target,
+/// whatever the other layers or filters of the subscriber would allow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DependencyCap;
+
+impl DependencyCap {
+    /// Whether the cap lets a span or event with `metadata` through.
+    pub fn allows(metadata: &Metadata<'_>) -> bool {
+        *metadata.level() <= Level::INFO || !is_capped(metadata.target())
+    }
+}
+
+impl<S: Subscriber> Layer<S> for DependencyCap {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if Self::allows(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
+        Self::allows(metadata)
+    }
+}
+
+/// The production filter: `requested` (an `EnvFilter` directive string such as
+/// `aws_smithy_runtime=trace,info`, or a bare level such as `TRACE`) behind [`DependencyCap`].
+///
+/// Targets that no directive names log at INFO, so a per-module setting does not silence
+/// rotor's own step lines; a bare level in `requested` replaces that default. An unparsable
+/// string means INFO.
+pub fn filter<S>(requested: &str) -> Layered<DependencyCap, EnvFilter, S>
+where
+    S: Subscriber,
+{
+    requested_filter(requested).and_then(DependencyCap)
+}
+
+/// The requested directives alone, with INFO as the default: without the cap, which is why
+/// it is not public.
+fn requested_filter(requested: &str) -> EnvFilter {
     let requested = match requested.trim().to_ascii_lowercase().as_str() {
         "" => "info".to_owned(),
         "fatal" => "error".to_owned(),
         other => other.to_owned(),
     };
-    let mut filter = EnvFilter::try_new(&requested).unwrap_or_else(|_| EnvFilter::new("info"));
-    for target in CAPPED_TARGETS {
-        if let Ok(directive) = format!("{target}=info").parse::<Directive>() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    filter
+    EnvFilter::try_new(format!("info,{requested}")).unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
 /// The level requested by the environment: `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, else INFO.
+/// An empty variable counts as unset.
 pub fn requested_level() -> String {
-    std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
+    ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
         .unwrap_or_default()
 }
 
 /// Installs JSON logging to stdout for CloudWatch. Does nothing if a subscriber is already set.
 pub fn init_json() {
-    let _already_set = tracing_subscriber::fmt()
+    let format = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter(&requested_level()))
         .with_current_span(false)
         .with_span_list(false)
         .with_target(true)
-        .without_time()
+        .without_time();
+    let _already_set = tracing_subscriber::registry()
+        .with(filter(&requested_level()))
+        .with(format)
         .try_init();
 }

@@ -11,6 +11,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, Once, PoisonError};
 
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 type Buffer = Arc<Mutex<Vec<u8>>>;
 
@@ -72,12 +74,14 @@ impl LogCapture {
     /// filter (which caps dependencies that log request bodies) and production's JSON format.
     pub fn start() -> Self {
         INSTALL.call_once(|| {
-            let _first_subscriber = tracing_subscriber::fmt()
+            let format = tracing_subscriber::fmt::layer()
                 .json()
-                .with_env_filter(rotor_core::logging::filter("trace"))
                 .with_writer(ThreadWriters)
                 .with_current_span(true)
-                .with_span_list(true)
+                .with_span_list(true);
+            let _first_subscriber = tracing_subscriber::registry()
+                .with(rotor_core::logging::filter("trace"))
+                .with(format)
                 .try_init();
         });
         let buffer = Buffer::default();
