@@ -55,9 +55,16 @@ pub(crate) enum Command {
     /// Run the four rotation steps in-process: one secret, or a fleet with `--all`.
     Rotate(RotateArgs),
     /// Abandon a stuck rotation: remove AWSPENDING from the version that is not AWSCURRENT.
+    ///
+    /// When that version holds a value, setSecret may already have applied it (a single-user
+    /// rotator changes the user's own password), and cancelling would leave AWSCURRENT unable to
+    /// log in: cancel then refuses, and says how to resume instead, unless `--force` is given.
     Cancel {
         /// The secret's name or ARN.
         secret_id: String,
+        /// Cancel even when the pending version holds a value that setSecret may have applied.
+        #[arg(long)]
+        force: bool,
     },
     /// Show a secret's versions and labels, and whether a rotation is stuck (exit code 3).
     Status(StatusArgs),

@@ -55,10 +55,13 @@ fn main() -> ExitCode {
 /// Logs go to stderr only when `RUST_LOG` asks, through core's filter that caps dependencies
 /// which would log request bodies.
 fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     if let Ok(requested) = std::env::var("RUST_LOG") {
-        let _already_set = tracing_subscriber::fmt()
-            .with_env_filter(rotor_core::logging::filter(&requested))
-            .with_writer(std::io::stderr)
+        let _already_set = tracing_subscriber::registry()
+            .with(rotor_core::logging::filter(&requested))
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init();
     }
 }
@@ -86,7 +89,9 @@ async fn run(cli: Cli) -> Exit {
     };
     match cli.command {
         Command::Rotate(args) => commands::rotate::run(store, &store_line, args, output).await,
-        Command::Cancel { secret_id } => commands::status::cancel(&store, &secret_id, output).await,
+        Command::Cancel { secret_id, force } => {
+            commands::cancel::run(&store, &secret_id, force, output).await
+        }
         Command::Status(args) => commands::status::run(&store, &args, output).await,
         Command::Secret(command) => commands::secret::run(&store, command, output).await,
         Command::Demo { .. } | Command::Rotators => Exit::Success,

@@ -9,6 +9,7 @@
 
 mod cli {
     pub mod bench;
+    pub mod cancel;
     pub mod failures;
     pub mod fleet;
     pub mod local;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod cancel;
 pub(crate) mod demo;
 pub(crate) mod fleet;
 pub(crate) mod rotate;

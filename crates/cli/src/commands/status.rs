@@ -1,8 +1,7 @@
 //! `rotor status`: versions, labels, the last rotation, and whether AWSPENDING is stuck and why.
-//! `rotor cancel`: abandon a stuck rotation.
 
-use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
-use rotor_core::{SecretDescription, SecretsManager, StagingLabel};
+use rotor_core::secrets_manager::VersionSelector;
+use rotor_core::{SecretDescription, SecretValue, SecretsManager, StagingLabel};
 
 use crate::cli::StatusArgs;
 use crate::output::{Exit, Output, timestamp};
@@ -10,20 +9,25 @@ use crate::rotation::stuck_pending;
 use crate::store::Store;
 use crate::timeline;
 
-/// Whether a version holds a value, as GetSecretValue by version id answers.
+/// Whether a version holds a value, as GetSecretValue by version id answers. `Debug` redacts
+/// the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Value {
-    Stored(String),
+pub(super) enum Value {
+    /// The version's value.
+    Stored(SecretValue),
+    /// No value: RotateSecret's placeholder.
     Missing,
+    /// The read failed with this error.
     Unknown(String),
 }
 
-async fn value_of(store: &Store, arn: &str, version_id: &str) -> Value {
+/// Reads `version_id` of `arn`.
+pub(super) async fn value_of(store: &Store, arn: &str, version_id: &str) -> Value {
     match store
         .get_secret_value(arn, VersionSelector::version(version_id))
         .await
     {
-        Ok(version) => Value::Stored(version.value.expose().to_owned()),
+        Ok(version) => Value::Stored(version.value),
         Err(error) if error.is_not_found() => Value::Missing,
         Err(error) => Value::Unknown(error.to_string()),
     }
@@ -72,7 +76,7 @@ pub(crate) async fn run(store: &Store, args: &StatusArgs, output: Output) -> Exi
     for version in &versions {
         let value = value_of(store, &arn, &version.version_id).await;
         let shown = match &value {
-            Value::Stored(secret) if args.show_secret => secret.clone(),
+            Value::Stored(secret) if args.show_secret => secret.expose().to_owned(),
             Value::Stored(_) => "stored".to_owned(),
             Value::Missing => "none (placeholder)".to_owned(),
             Value::Unknown(error) => format!("unreadable: {error}"),
@@ -117,9 +121,16 @@ fn verdict(description: &SecretDescription, values: &[(String, Value)], output: 
         output.line(format!(
             "  resume: rotor rotate {name} --rotator <name> --resume (same token, safe to repeat)"
         ));
-        output.line(format!(
-            "  cancel: rotor cancel {name} (removes AWSPENDING from {stuck})"
-        ));
+        if has_value {
+            output.line(format!(
+                "  cancel: rotor cancel {name} --force (removes AWSPENDING from {stuck}; only if setSecret never \
+                 applied the value, or with alternating users)"
+            ));
+        } else {
+            output.line(format!(
+                "  cancel: rotor cancel {name} (removes AWSPENDING from {stuck})"
+            ));
+        }
         return Exit::Stuck;
     }
     if description.has_label(current, StagingLabel::Pending) {
@@ -130,37 +141,4 @@ fn verdict(description: &SecretDescription, values: &[(String, Value)], output: 
         output.line("state: ok: no rotation in progress");
     }
     Exit::Success
-}
-
-/// Runs `rotor cancel`: UpdateSecretVersionStage(AWSPENDING, RemoveFromVersionId = stuck).
-pub(crate) async fn cancel(store: &Store, secret_id: &str, output: Output) -> Exit {
-    let description = match store.describe_secret(secret_id).await {
-        Ok(description) => description,
-        Err(error) => {
-            output.note(format!("error: DescribeSecret {secret_id} failed: {error}"));
-            return Exit::Failure;
-        }
-    };
-    let Some(stuck) = stuck_pending(&description.versions) else {
-        output.line(format!("nothing to cancel: no rotation of {secret_id} is stuck"));
-        return Exit::Success;
-    };
-    let request = UpdateVersionStage {
-        secret_id: &description.arn,
-        stage: StagingLabel::Pending,
-        move_to: None,
-        remove_from: Some(stuck),
-    };
-    match store.update_secret_version_stage(request).await {
-        Ok(()) => {
-            output.line(format!(
-                "cancelled: removed AWSPENDING from version {stuck} of {secret_id}"
-            ));
-            Exit::Success
-        }
-        Err(error) => {
-            output.note(format!("error: UpdateSecretVersionStage failed: {error}"));
-            Exit::Failure
-        }
-    }
 }
