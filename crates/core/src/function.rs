@@ -57,7 +57,9 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
         let result = if deadline.remaining().is_zero() {
             Err(RotationError::DeadlineExceeded { step })
         } else {
-            match tokio::time::timeout_at(deadline.instant(), self.run(event, deadline)).await {
+            // Boxed: a rotator's step futures embed its driver's deep futures, and a Lambda
+            // binary's `main` would otherwise exceed the compiler's layout depth limit.
+            match tokio::time::timeout_at(deadline.instant(), Box::pin(self.run(event, deadline))).await {
                 Ok(result) => result,
                 Err(_elapsed) => Err(RotationError::DeadlineExceeded { step }),
             }

@@ -1,7 +1,9 @@
 //! Alternating users: a master user sets the password of whichever of `user` / `user_clone` is
 //! not in use, so the credential applications hold keeps working throughout the rotation.
 
-use rotor_core::database::{DatabaseSecret, alternating_pending, check_alternating, master_login};
+use rotor_core::database::{
+    DatabaseSecret, alternating_pending, check_alternating, check_master_secret, master_login,
+};
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::{
@@ -49,7 +51,7 @@ impl AlternatingUsers {
         }
     }
 
-    /// A session as the master user (see [`master_login`]) on the child's database.
+    /// A session as the master user (see [`master_login`]) on the master's own database.
     async fn master_session(
         &self,
         ctx: &StepContext<'_>,
@@ -83,7 +85,7 @@ impl Rotator for AlternatingUsers {
         alternating_pending(ctx, MAX_IDENTIFIER_BYTES).await
     }
 
-    /// setSecret: validates the pair, proves AWSCURRENT logs in, then as the master (in one
+    /// setSecret: validates the pair and the master secret, proves AWSCURRENT logs in, then as the master (in one
     /// transaction) creates the clone if it is missing, or checks that the existing role is the
     /// clone, and applies the pending password as a SCRAM verifier. There is no probe login with
     /// AWSPENDING, so a rotation never fails a login.
@@ -99,6 +101,7 @@ impl Rotator for AlternatingUsers {
                 .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
                 .into());
         }
+        check_master_secret(ctx, &POSTGRES, &current).await?;
         self.prove_current(&current, ctx.deadline()).await?;
         let session = self.master_session(ctx, &current).await?;
         let verifier = Verifier::of(&pending.password);
@@ -112,8 +115,8 @@ impl Rotator for AlternatingUsers {
         Ok(())
     }
 
-    /// testSecret: logs in with AWSPENDING, checks `current_user` and, unless TLS was explicitly
-    /// disabled, that the session is encrypted.
+    /// testSecret: logs in with AWSPENDING over verified TLS (unless explicitly disabled) and
+    /// checks `session_user`.
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {

@@ -24,8 +24,20 @@ const SERVER_TIMEOUT_MARGIN: Duration = Duration::from_millis(250);
 /// PostgreSQL's largest timeout setting (`INT_MAX` milliseconds).
 const MAX_TIMEOUT_MILLIS: u128 = 2_147_483_647;
 
-/// Where to connect and as whom.
-#[derive(Debug)]
+/// The first statement of every session, before any name is resolved: only the system catalog,
+/// then the session's own temporary schema (listed last, so it can never shadow a catalog
+/// relation, and functions and operators are never looked up in it). Database- and role-level
+/// `search_path` settings, which the owner of a child's database or role controls, are
+/// overridden, and every statement rotor sends schema-qualifies what it uses as well: a master
+/// session cannot be made to run a function someone else planted (the CVE-2018-1058 class).
+pub(crate) const PINNED_SEARCH_PATH: &str = "SET search_path = pg_catalog, pg_temp";
+
+/// Undoes a role-level `SET role` setting (`ALTER ROLE app SET role = 'owners'`), so that every
+/// statement rotor sends runs as the user that logged in: a role may change its own password
+/// only as itself, and the master acts with its own privileges, not a role someone configured.
+const ACT_AS_LOGIN_USER: &str = "SET ROLE NONE";
+
+/// Where to connect and as whom. `Debug` is written by hand and never shows the password.
 pub(crate) struct Login<'a> {
     /// The credential's name in logs, errors and fault labels (`current`, `master`, ...).
     pub(crate) label: &'a str,
@@ -37,13 +49,35 @@ pub(crate) struct Login<'a> {
     pub(crate) password: &'a SecretString,
 }
 
+impl std::fmt::Debug for Login<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("label", &self.label)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("dbname", &self.dbname)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An open session. Every statement goes through the fault points and the deadline.
-#[derive(Debug)]
 pub(crate) struct Session {
     client: Client,
     connection: JoinHandle<()>,
     deadline: Deadline,
     faults: FaultPoints,
+}
+
+impl std::fmt::Debug for Session {
+    /// Written by hand: the driver's types are not ours to audit, so none of them is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("closed", &self.client.is_closed())
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Connects, then bounds the session's statements by the deadline (`statement_timeout`,
@@ -105,8 +139,11 @@ pub(crate) async fn connect(
     let millis = budget.as_millis().clamp(1, MAX_TIMEOUT_MILLIS);
     session
         .execute(
-            "SET timeouts",
-            &format!("SET statement_timeout = {millis}; SET lock_timeout = {millis}"),
+            "SET session",
+            &format!(
+                "{PINNED_SEARCH_PATH}; {ACT_AS_LOGIN_USER}; SET statement_timeout = {millis}; \
+                 SET lock_timeout = {millis}"
+            ),
         )
         .await?;
     Ok(session)
@@ -277,4 +314,37 @@ fn find_io_error(error: &tokio_postgres::Error) -> Option<&std::io::Error> {
     causes(error)
         .into_iter()
         .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rotor_testkit::PostgresServer;
+
+    #[tokio::test]
+    async fn logins_and_open_sessions_never_print_the_password() {
+        let server = PostgresServer::start().await.unwrap();
+        let (user, password) = server.superuser();
+        let password = SecretString::from(password.to_owned());
+        let login = Login {
+            label: "current",
+            host: server.host(),
+            port: server.port(),
+            dbname: "postgres",
+            tls: &TlsMode::Disabled,
+            username: user,
+            password: &password,
+        };
+        let deadline = Deadline::after(Duration::from_secs(30));
+        let session = connect(&login, deadline, &FaultPoints::none()).await.unwrap();
+
+        let printed = format!("{login:?} {session:?} {login:#?} {session:#?}");
+
+        assert!(!printed.contains(password.expose_secret()), "{printed}");
+        assert!(
+            printed.contains("Login") && printed.contains("Session"),
+            "{printed}"
+        );
+        session.close().await;
+    }
 }

@@ -134,14 +134,8 @@ pub enum PgError {
     WrongUser {
         /// The secret's username.
         expected: String,
-        /// `current_user` on the server.
+        /// `session_user` on the server.
         actual: String,
-    },
-    /// testSecret found the session unencrypted although TLS is required.
-    #[error("the {login} session is not encrypted although TLS is required")]
-    SessionNotEncrypted {
-        /// Which credential.
-        login: String,
     },
     /// A fault injected by a test.
     #[error(transparent)]
@@ -200,7 +194,6 @@ impl Classify for PgError {
             Self::NotOurAlternate { .. } => "PostgresNotOurAlternate",
             Self::UnsupportedRoleSetting { .. } => "PostgresUnsupportedRoleSetting",
             Self::WrongUser { .. } => "PostgresWrongUser",
-            Self::SessionNotEncrypted { .. } => "PostgresSessionNotEncrypted",
             Self::Injected(fault) => fault.error_type(),
         }
     }

@@ -71,12 +71,44 @@
 //! must log in, so that only a holder of a working credential of the pair can have the master
 //! create or reset a role.
 //!
+//! ## Trust boundary
+//!
+//! Application teams usually write their own secrets and own their databases; the platform team
+//! owns the master credential. rotor treats every field of a child secret and every object in a
+//! child's database as hostile. A writer of the child secret, or the owner of the child's
+//! database or role, **can**:
+//!
+//! - have the rotation of that secret fail with a typed error;
+//! - rotate the pair `name` / `name_clone` that AWSCURRENT already logs in as, and nothing else.
+//!
+//! They **cannot**:
+//!
+//! - **run code as the master.** Master sessions connect to the master secret's own database
+//!   (roles are cluster-wide), never the child's; every session starts with
+//!   `SET search_path = pg_catalog, pg_temp` and `SET ROLE NONE`, and every catalog relation,
+//!   function, operator and type that rotor's queries use is schema-qualified. A planted
+//!   `public.unnest(text[])` or an `ALTER DATABASE … SET search_path` changes nothing.
+//! - **send a stored password somewhere else.** Each stored credential is tried only over its own
+//!   recorded host, port, database and TLS settings, and only when those equal AWSPENDING's, and
+//!   AWSPENDING must connect exactly as AWSCURRENT does (turning TLS off or adding a CA is
+//!   [`TlsWeakened`](rotor_core::database::PairMismatch::TlsWeakened)). Pointing AWSCURRENT at a
+//!   server of one's own collects one's own password only. The master's credentials go only to
+//!   the master secret's own target, which must be the child's host and port; the child's
+//!   `ssl: false` or `ssl_ca` never apply to the master.
+//! - **make the master rotate itself**: a pair that includes the master's own user is refused
+//!   with [`MasterInPair`](rotor_core::database::PairMismatch::MasterInPair) before any login.
+//! - **have the master create or reset an arbitrary role**: AWSCURRENT must log in first, and an
+//!   existing role named like the clone is taken over only when it is provably the alternate
+//!   (see above).
+//!
 //! ## TLS and timeouts
 //!
 //! Connections require TLS and verify the chain and the host name against the system roots
 //! plus the CA bundle from `ssl_ca` or `ROTOR_CA_BUNDLE`. A server that does not offer TLS, an
 //! untrusted certificate or a wrong host name is an error, never a reason to retry in plaintext.
-//! testSecret also asks the server (`pg_stat_ssl`) whether the session is encrypted. Every
+//! testSecret relies on that verified handshake, and checks that the server authenticated the
+//! secret's user (`session_user`, so `ALTER ROLE … SET role` settings do not matter); the server's
+//! own view (`pg_stat_ssl`, false behind a TLS-terminating pooler) is only logged. Every
 //! connect and statement is bounded by the invocation deadline, and each session sets
 //! `statement_timeout` and `lock_timeout` to the time left, so a blocked `ALTER ROLE` becomes a
 //! typed, retryable error instead of a Lambda timeout.

@@ -13,34 +13,46 @@ use crate::sql::{
     RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role, grant_role,
 };
 
+// Master sessions run these on a pinned `search_path` (see `connect::PINNED_SEARCH_PATH`), and
+// every relation, function, operator and type in them is schema-qualified as well, so neither a
+// planted `public.unnest(text[])` nor an `ALTER DATABASE … SET search_path` can make the master
+// run someone else's code.
+
 /// Attributes of both roles, and how the clone relates to the original.
 const INSPECT: &str = "\
-SELECT r.rolname::text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolreplication,
-       r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil::text,
-       EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid AND m.roleid = o.oid),
-       (SELECT count(*) FROM pg_auth_members m
-         WHERE m.member = r.oid AND m.roleid <> o.oid
-           AND m.roleid NOT IN (SELECT a.roleid FROM pg_auth_members a WHERE a.member = o.oid))
-  FROM pg_roles r LEFT JOIN pg_roles o ON o.rolname = $1
- WHERE r.rolname = $1 OR r.rolname = $2";
+SELECT r.rolname::pg_catalog.text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb,
+       r.rolreplication, r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil::pg_catalog.text,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                WHERE m.member OPERATOR(pg_catalog.=) r.oid
+                  AND m.roleid OPERATOR(pg_catalog.=) o.oid),
+       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_auth_members m
+         WHERE m.member OPERATOR(pg_catalog.=) r.oid
+           AND m.roleid OPERATOR(pg_catalog.<>) o.oid
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members a
+                            WHERE a.member OPERATOR(pg_catalog.=) o.oid
+                              AND a.roleid OPERATOR(pg_catalog.=) m.roleid))
+  FROM pg_catalog.pg_roles r
+  LEFT JOIN pg_catalog.pg_roles o ON o.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name
+ WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name
+    OR r.rolname OPERATOR(pg_catalog.=) $2::pg_catalog.name";
 
 /// The roles the original is directly a member of, with the ADMIN option if any grant has it.
 const MEMBERSHIPS: &str = "\
-SELECT g.rolname::text, bool_or(m.admin_option)
-  FROM pg_auth_members m
-  JOIN pg_roles g ON g.oid = m.roleid
-  JOIN pg_roles r ON r.oid = m.member
- WHERE r.rolname = $1
+SELECT g.rolname::pg_catalog.text, pg_catalog.bool_or(m.admin_option)
+  FROM pg_catalog.pg_auth_members m
+  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
+  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.member
+ WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name
  GROUP BY g.rolname
  ORDER BY g.rolname";
 
 /// The original's role-level settings (`ALTER ROLE … [IN DATABASE …] SET`), one per row.
 const SETTINGS: &str = "\
-SELECT d.datname::text, unnest(s.setconfig)
-  FROM pg_db_role_setting s
-  JOIN pg_roles r ON r.oid = s.setrole
-  LEFT JOIN pg_database d ON d.oid = s.setdatabase
- WHERE r.rolname = $1
+SELECT d.datname::pg_catalog.text, pg_catalog.unnest(s.setconfig)
+  FROM pg_catalog.pg_db_role_setting s
+  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) s.setrole
+  LEFT JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) s.setdatabase
+ WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name
  ORDER BY 1 NULLS FIRST, 2";
 
 /// What the catalog says about one role of the pair.

@@ -81,8 +81,8 @@ impl Rotator for SingleUser {
         Ok(())
     }
 
-    /// testSecret: logs in with AWSPENDING, checks `current_user` and, unless TLS was explicitly
-    /// disabled, that the session is encrypted. Reads nothing but AWSPENDING.
+    /// testSecret: logs in with AWSPENDING over verified TLS (unless explicitly disabled) and
+    /// checks `session_user`. Reads nothing but AWSPENDING.
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {

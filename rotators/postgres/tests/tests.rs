@@ -16,4 +16,5 @@ mod postgres {
     pub mod single_user;
     pub mod support;
     pub mod tls;
+    pub mod trust_boundary;
 }

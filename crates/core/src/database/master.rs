@@ -33,6 +33,20 @@ impl Classify for MasterRefused {
     }
 }
 
+/// Checks the master secret's AWSCURRENT against `child` without logging in: it parses for
+/// `family`, names the child's host and port, and its user is not one of the child's pair
+/// ([`PairMismatch::MasterInPair`](super::PairMismatch::MasterInPair)). [`master_login`] runs the
+/// same checks; engines call this first, before any other login, so that a secret that would make
+/// the master act on itself or on another server is refused with a permanent error at once.
+pub async fn check_master_secret(
+    ctx: &SecretContext<'_>,
+    family: &EngineFamily,
+    child: &DatabaseSecret,
+) -> Result<(), RotatorError> {
+    let master = ctx.master().await?;
+    master_version(&master.arn, &master.value, "master AWSCURRENT", family, child).map(drop)
+}
+
 /// Logs in as the master user: with the master's AWSCURRENT, then, only when that is refused,
 /// with the master's AWSPENDING (the master is itself mid-rotation).
 ///

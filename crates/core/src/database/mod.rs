@@ -24,7 +24,7 @@ mod single_user;
 mod tls;
 
 pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT, login_with_fallback};
-pub use master::{MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, master_login};
+pub use master::{MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, check_master_secret, master_login};
 pub use pair::{
     CLONE_SUFFIX, PairMismatch, UserPair, UsernameTooLong, alternate_username, alternating_pending,
     check_alternating, check_single_user,

@@ -94,7 +94,7 @@ async fn set_secret_is_a_no_op_when_pending_password_already_works() {
 
     assert_eq!(
         harness.faults.log(),
-        ["connect:current", "connect:pending", "SET timeouts"]
+        ["connect:current", "connect:pending", "SET session"]
     );
     let pending = field(&harness.value(StagingLabel::Pending).await.unwrap(), "password");
     assert!(db.can_login("app", &pending).await);
