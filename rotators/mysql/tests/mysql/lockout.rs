@@ -67,3 +67,23 @@ async fn an_account_blocked_by_max_password_errors_stops_the_search_at_once() {
     db.sql("FLUSH PRIVILEGES").await;
     assert!(db.logs_in("app", "the-live-pw").await, "nothing changed");
 }
+
+#[tokio::test]
+async fn alternating_users_stop_at_a_locked_current_user_before_the_master_logs_in() {
+    let db = Db::start().await;
+    db.create_user("app", "127.0.0.1", "initial-pw").await;
+    db.sql("ALTER USER 'app'@'127.0.0.1' ACCOUNT LOCK").await;
+    let harness = super::alternating::alternating(&db, "app", "initial-pw");
+    let token = harness.start_rotation();
+    harness.step(&token, Step::CreateSecret).await.unwrap();
+    harness.faults.clear_log();
+
+    let error = harness.step(&token, Step::SetSecret).await.unwrap_err();
+
+    assert_eq!(error_type(&error), "MySqlAccountLocked", "{error}");
+    assert_eq!(connects(&harness), 1, "the master never logged in");
+    assert!(
+        !db.exists(&rotor_mysql::Account::new("app_clone", "127.0.0.1"))
+            .await
+    );
+}
