@@ -12,5 +12,6 @@ mod testkit {
     pub mod mariadb;
     pub mod moto;
     pub mod postgres;
+    pub mod redaction;
     pub mod support;
 }

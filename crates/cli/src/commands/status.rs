@@ -142,3 +142,15 @@ fn verdict(description: &SecretDescription, values: &[(String, Value)], output: 
     }
     Exit::Success
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_version_value_prints_no_secret() {
+        let value = Value::Stored(SecretValue::new(r#"{"password":"status-Pw-7f20"}"#));
+        let debug = format!("{value:?} {value:#?}");
+        assert!(!debug.contains("status-Pw-7f20"), "{debug}");
+    }
+}

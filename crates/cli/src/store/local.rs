@@ -198,6 +198,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_the_local_store_prints_no_stored_value() {
+        let path = scratch("debug");
+        let store = LocalStore::open(&path, |_| {}).unwrap();
+        store
+            .model()
+            .create_secret("app", &SecretValue::new(r#"{"password":"local-store-Pw-41ac"}"#))
+            .unwrap();
+        let debug = format!("{store:?} {store:#?}");
+        assert!(!debug.contains("local-store-Pw-41ac"), "{debug}");
+        drop(store);
+        let _ = fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
     fn a_saved_store_reloads_with_private_permissions() {
         let path = scratch("reload");
         {

@@ -18,10 +18,20 @@ const MAX_REPORTED: usize = 5;
 const EXCERPT_CHARS: usize = 240;
 
 /// What must never be printed, each with where it came from, and the errors seen so far.
-#[derive(Debug, Default)]
+/// `Debug` shows where the needles came from, never the needles themselves.
+#[derive(Default)]
 pub(super) struct Needles {
     needles: BTreeMap<String, String>,
     errors: Vec<(&'static str, String)>,
+}
+
+impl std::fmt::Debug for Needles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Needles")
+            .field("origins", &self.needles.values().collect::<Vec<_>>())
+            .field("errors", &self.errors.len())
+            .finish()
+    }
 }
 
 impl Needles {
@@ -136,4 +146,24 @@ fn redacted(line: &str, needles: &BTreeMap<String, String>) -> String {
         excerpt.push('…');
     }
     excerpt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needles_debug_names_their_origins_but_not_the_secrets() {
+        let mut needles = Needles::default();
+        needles.value(
+            &SecretValue::new(r#"{"password":"needle-Pw-3e7a91"}"#),
+            &["password"],
+            "v1",
+        );
+        needles.token("needle-rotation-token-55d0");
+        let debug = format!("{needles:?} {needles:#?}");
+        assert!(!debug.contains("needle-Pw-3e7a91"), "{debug}");
+        assert!(!debug.contains("needle-rotation-token-55d0"), "{debug}");
+        assert!(debug.contains("the RotationToken"), "{debug}");
+    }
 }
