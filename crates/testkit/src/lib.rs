@@ -50,7 +50,9 @@ pub use error::LaunchError;
 pub use mariadb::{MariaDbOptions, MariaDbServer};
 pub use moto::{MOTO_SERVER_ENV, MotoServer};
 pub use moto_rotation::STUB_FUNCTION;
-pub use postgres::{POSTGRES_BIN_DIR_ENV, PostgresOptions, PostgresServer};
+pub use postgres::{
+    POSTGRES_BIN_DIR_ENV, PostgresInstallation, PostgresOptions, PostgresServer, postgres_installations,
+};
 pub use tls::{TestCa, TlsError, TlsFiles};
 
 #[cfg(test)]

@@ -2,7 +2,11 @@
 //!
 //! The cluster never shares anything with the machine's own PostgreSQL service (which trusts every login): it
 //! has its own data directory, a free port on 127.0.0.1, and a unix socket in a private directory. Over TCP every
-//! login needs a SCRAM-SHA-256 password; only the private socket is `trust`, for [`PostgresServer::psql`].
+//! login needs a SCRAM-SHA-256 password (or MD5, with [`PostgresOptions::md5_passwords`]); only the private
+//! socket is `trust`, for [`PostgresServer::psql`]. [`PostgresOptions::major`] picks one of the installed
+//! versions ([`postgres_installations`]).
+
+mod installations;
 
 use std::fmt;
 use std::fs;
@@ -16,6 +20,9 @@ use crate::launch::{
 };
 use crate::tls::{TestCa, TlsFiles};
 
+use installations::{PACKAGED_VERSIONS, searched_places};
+pub use installations::{PostgresInstallation, postgres_installations};
+
 const SERVER: &str = "PostgreSQL";
 
 /// The OS account the server runs as when the tests run as root.
@@ -23,9 +30,6 @@ const SERVICE_ACCOUNT: &str = "postgres";
 
 /// The superuser role `initdb` creates.
 const SUPERUSER: &str = "postgres";
-
-/// Where Debian-style packages install each major version's binaries.
-const PACKAGED_VERSIONS: &str = "/usr/lib/postgresql";
 
 /// Environment variable naming the directory that holds `initdb`, `postgres` and `psql`.
 pub const POSTGRES_BIN_DIR_ENV: &str = "ROTOR_PG_BIN";
@@ -35,6 +39,8 @@ pub const POSTGRES_BIN_DIR_ENV: &str = "ROTOR_PG_BIN";
 #[must_use]
 pub struct PostgresOptions {
     tls: bool,
+    major: Option<u32>,
+    md5: bool,
 }
 
 impl PostgresOptions {
@@ -49,6 +55,20 @@ impl PostgresOptions {
         self.tls = required;
         self
     }
+
+    /// Runs the installed server of this major version (see [`postgres_installations`]) instead of the
+    /// default one (`$ROTOR_PG_BIN`, else the newest packaged version).
+    pub fn major(mut self, major: u32) -> Self {
+        self.major = Some(major);
+        self
+    }
+
+    /// Stores new passwords as MD5 (`password_encryption = md5`) and asks TCP clients for MD5 authentication
+    /// (`md5` in `pg_hba.conf`; PostgreSQL still uses SCRAM for a role whose stored password is SCRAM).
+    pub fn md5_passwords(mut self, md5: bool) -> Self {
+        self.md5 = md5;
+        self
+    }
 }
 
 /// A running throwaway PostgreSQL server. Dropping it stops the server and deletes all its files.
@@ -57,6 +77,7 @@ pub struct PostgresServer {
     process: ServerProcess,
     dir: ScratchDir,
     bin_dir: PathBuf,
+    major: u32,
     socket_dir: PathBuf,
     port: u16,
     password: String,
@@ -67,6 +88,7 @@ impl fmt::Debug for PostgresServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresServer")
             .field("port", &self.port)
+            .field("major", &self.major)
             .field("dir", &self.dir.path())
             .field("password", &"[REDACTED]")
             .field("tls", &self.tls.is_some())
@@ -87,11 +109,27 @@ impl PostgresServer {
     /// a free port, waits until it accepts connections and gives the superuser a fresh random password.
     ///
     /// # Errors
-    /// [`LaunchError::ProgramNotFound`] when no PostgreSQL installation is found, [`LaunchError::Exited`] or
+    /// [`LaunchError::ProgramNotFound`] when no PostgreSQL installation is found (or none of the requested
+    /// major version, or one without TLS support when TLS is requested), [`LaunchError::Exited`] or
     /// [`LaunchError::NotReady`] (with the end of the server log) when the server does not come up, and the
     /// other variants for failed setup steps.
     pub async fn start_with(options: PostgresOptions) -> Result<Self, LaunchError> {
-        let bin_dir = find_bin_dir()?;
+        let installation = match options.major {
+            Some(major) => find_major(major)?,
+            None => {
+                PostgresInstallation::at(find_bin_dir()?).ok_or_else(|| LaunchError::ProgramNotFound {
+                    program: "a postgres that reports its version".to_owned(),
+                    searched: format!("${POSTGRES_BIN_DIR_ENV}, {PACKAGED_VERSIONS}/*/bin, $PATH"),
+                })?
+            }
+        };
+        if options.tls && !installation.supports_tls() {
+            return Err(LaunchError::ProgramNotFound {
+                program: format!("PostgreSQL {} built with OpenSSL", installation.major()),
+                searched: installation.bin_dir().display().to_string(),
+            });
+        }
+        let (major, bin_dir) = (installation.major(), installation.bin_dir().to_path_buf());
         let account = OsAccount::for_server(SERVICE_ACCOUNT)?;
         let account = account.as_ref();
         let version = server_version(&bin_dir).await?;
@@ -105,7 +143,7 @@ impl PostgresServer {
         copy_tree(&template.join("data"), &data_dir).await?;
         let socket_dir = dir.subdir("socket", account)?;
         let hba_file = dir.path().join("pg_hba.conf");
-        fs::write(&hba_file, hba_rules(options.tls))
+        fs::write(&hba_file, hba_rules(options.tls, options.md5))
             .map_err(|error| LaunchError::io("write", &hba_file, error))?;
         let tls = if options.tls {
             let ca = TestCa::generate()?;
@@ -120,7 +158,7 @@ impl PostgresServer {
         let (process, port) = start_on_free_port(SERVER, |port| {
             let mut command = command_as(account, &bin_dir.join("postgres"));
             command.arg("-D").arg(&data_dir);
-            for setting in settings(port, &socket_dir, &hba_file, tls_files) {
+            for setting in settings(port, &socket_dir, &hba_file, tls_files, options.md5) {
                 command.arg("-c").arg(setting);
             }
             let spec = ServerCommand {
@@ -139,6 +177,7 @@ impl PostgresServer {
             process,
             dir,
             bin_dir,
+            major,
             socket_dir,
             port,
             password: random_password(),
@@ -179,6 +218,11 @@ impl PostgresServer {
     /// The directory of the PostgreSQL binaries in use, which also holds the matching `psql`.
     pub fn bin_dir(&self) -> &Path {
         &self.bin_dir
+    }
+
+    /// The server's major version, e.g. `15`.
+    pub fn major(&self) -> u32 {
+        self.major
     }
 
     /// The CA certificate that signed the server's certificate (PEM), when the server requires TLS.
@@ -278,6 +322,17 @@ fn find_bin_dir() -> Result<PathBuf, LaunchError> {
     Ok(real.parent().map_or(real.clone(), Path::to_path_buf))
 }
 
+/// The installed server of major version `major`.
+fn find_major(major: u32) -> Result<PostgresInstallation, LaunchError> {
+    postgres_installations()
+        .into_iter()
+        .find(|installation| installation.major() == major)
+        .ok_or_else(|| LaunchError::ProgramNotFound {
+            program: format!("PostgreSQL {major}"),
+            searched: searched_places(),
+        })
+}
+
 /// The full server version, e.g. `15.20`: the template cache key, so a minor upgrade rebuilds the template.
 async fn server_version(bin_dir: &Path) -> Result<String, LaunchError> {
     let mut command = Command::new(bin_dir.join("postgres"));
@@ -320,28 +375,31 @@ async fn init_template(
     run(command, None).await.map(drop)
 }
 
-/// `pg_hba.conf`: the private socket is trusted; TCP needs a SCRAM password, and TLS too when required.
-fn hba_rules(tls: bool) -> &'static str {
+/// `pg_hba.conf`: the private socket is trusted; TCP needs a password (SCRAM, or MD5 when `md5`), and TLS too
+/// when required.
+fn hba_rules(tls: bool, md5: bool) -> String {
+    let method = if md5 { "md5" } else { "scram-sha-256" };
     if tls {
-        concat!(
-            "local all all trust\n",
-            "hostssl all all 127.0.0.1/32 scram-sha-256\n",
-            "hostnossl all all 127.0.0.1/32 reject\n",
+        format!(
+            "local all all trust\nhostssl all all 127.0.0.1/32 {method}\nhostnossl all all 127.0.0.1/32 reject\n"
         )
     } else {
-        "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+        format!("local all all trust\nhost all all 127.0.0.1/32 {method}\n")
     }
 }
 
 /// The `-c` settings the server starts with.
-fn settings(port: u16, socket_dir: &Path, hba_file: &Path, tls: Option<&TlsFiles>) -> Vec<String> {
+fn settings(port: u16, socket_dir: &Path, hba_file: &Path, tls: Option<&TlsFiles>, md5: bool) -> Vec<String> {
     let mut settings = vec![
         format!("port={port}"),
         format!("listen_addresses={LOCALHOST}"),
         format!("unix_socket_directories={}", socket_dir.display()),
         "unix_socket_permissions=0700".to_owned(),
         format!("hba_file={}", hba_file.display()),
-        "password_encryption=scram-sha-256".to_owned(),
+        format!(
+            "password_encryption={}",
+            if md5 { "md5" } else { "scram-sha-256" }
+        ),
         // The log goes to stderr, which is the log file: tests read it to check logins and statements.
         "logging_collector=off".to_owned(),
         "log_connections=on".to_owned(),
@@ -377,7 +435,7 @@ mod tests {
 
     #[test]
     fn tls_rules_reject_plain_tcp_and_keep_passwords() {
-        let rules = hba_rules(true);
+        let rules = hba_rules(true, false);
 
         assert!(rules.contains("hostnossl all all 127.0.0.1/32 reject"));
         assert!(rules.contains("hostssl all all 127.0.0.1/32 scram-sha-256"));
@@ -390,12 +448,23 @@ mod tests {
 
     #[test]
     fn settings_listen_on_localhost_only_and_log_everything() {
-        let settings = settings(5555, Path::new("/s"), Path::new("/h"), None);
+        let settings = settings(5555, Path::new("/s"), Path::new("/h"), None, false);
 
         assert!(settings.contains(&"listen_addresses=127.0.0.1".to_owned()));
         assert!(settings.contains(&"log_statement=all".to_owned()));
         assert!(settings.contains(&"log_connections=on".to_owned()));
         assert!(!settings.iter().any(|setting| setting.starts_with("ssl")));
+        assert!(settings.contains(&"password_encryption=scram-sha-256".to_owned()));
+    }
+
+    #[test]
+    fn md5_servers_store_md5_and_ask_tcp_clients_for_md5() {
+        let settings = settings(5555, Path::new("/s"), Path::new("/h"), None, true);
+        let rules = hba_rules(false, true);
+
+        assert!(settings.contains(&"password_encryption=md5".to_owned()));
+        assert!(rules.contains("host all all 127.0.0.1/32 md5\n"), "{rules}");
+        assert!(!rules.contains("scram"), "{rules}");
     }
 
     #[test]
@@ -412,9 +481,51 @@ mod tests {
         assert!(ready);
     }
 
+    #[tokio::test]
+    async fn a_requested_major_version_is_the_one_that_runs() {
+        for installation in postgres_installations() {
+            let major = installation.major();
+            let server = PostgresServer::start_with(PostgresOptions::new().major(major))
+                .await
+                .unwrap();
+
+            let reported = server.psql("SHOW server_version_num").await.unwrap();
+
+            assert_eq!(server.major(), major);
+            assert_eq!(reported.trim().parse::<u32>().unwrap() / 10_000, major);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_major_version_names_the_places_searched() {
+        let error = PostgresServer::start_with(PostgresOptions::new().major(3))
+            .await
+            .unwrap_err();
+
+        assert!(error.to_string().contains("PostgreSQL 3 not found"), "{error}");
+        assert!(error.to_string().contains("pginstall/bin"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn tls_on_a_build_without_openssl_is_refused_before_starting() {
+        let Some(plain) = postgres_installations()
+            .into_iter()
+            .find(|installation| !installation.supports_tls())
+        else {
+            return;
+        };
+        let options = PostgresOptions::new().major(plain.major()).tls(true);
+
+        let error = PostgresServer::start_with(options).await.unwrap_err();
+
+        assert!(error.to_string().contains("built with OpenSSL"), "{error}");
+    }
+
     #[test]
     fn options_default_to_plain_tcp() {
         assert!(!PostgresOptions::new().tls);
         assert!(PostgresOptions::new().tls(true).tls);
+        assert_eq!(PostgresOptions::new().major, None);
+        assert!(!PostgresOptions::new().md5);
     }
 }
