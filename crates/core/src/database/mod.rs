@@ -31,4 +31,4 @@ pub use pair::{
 };
 pub use secret::{CA_BUNDLE_FIELD, CA_BUNDLE_VARIABLE, DatabaseSecret, EngineFamily, TLS_VARIABLE, TlsMode};
 pub use single_user::{SingleUserLogin, single_user_login, single_user_pending};
-pub use tls::{CaBundleError, TrustedRoots};
+pub use tls::{CaBundleError, RDS_ROOTS_PEM, TrustedRoots};

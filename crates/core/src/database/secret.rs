@@ -92,7 +92,19 @@ impl DatabaseSecret {
         }
         let disabled_by_env =
             env(TLS_VARIABLE).is_some_and(|value| value.trim().eq_ignore_ascii_case("disable"));
-        let tls = if json.flag("ssl")? == Some(false) || disabled_by_env {
+        // As AWS's functions read it: a bool, or "true"/"false" in any case. Anything else can
+        // only be a mistake, and the safe reading of a mistake is verified TLS, never plaintext.
+        let ssl_off = match json.flag("ssl") {
+            Ok(flag) => flag == Some(false),
+            Err(_) => {
+                tracing::warn!(
+                    field = "ssl",
+                    "the ssl field is neither a boolean nor \"true\"/\"false\": using verified TLS"
+                );
+                false
+            }
+        };
+        let tls = if ssl_off || disabled_by_env {
             TlsMode::Disabled
         } else {
             let from_secret = json
@@ -285,9 +297,16 @@ pub(super) mod tests {
                 .tls,
             TlsMode::VerifyFull { .. }
         ));
-        assert!(
-            parse(&format!("{base},\"ssl\":\"sometimes\"}}"), &[]).is_err(),
-            "an unclear ssl value is refused, not guessed"
+        for unclear in [r#""sometimes""#, "0", r#""no""#, r#"{"on":false}"#, "[]"] {
+            assert_eq!(
+                parse(&format!("{base},\"ssl\":{unclear}}}"), &[]).unwrap().tls,
+                TlsMode::VerifyFull { ca_bundle: None },
+                "an unclear ssl value {unclear} means verified TLS"
+            );
+        }
+        assert_eq!(
+            parse(&format!("{base},\"ssl\":\"TRUE\"}}"), &[]).unwrap().tls,
+            TlsMode::VerifyFull { ca_bundle: None }
         );
         assert_eq!(
             parse(
@@ -308,6 +327,23 @@ pub(super) mod tests {
                 ca_bundle: Some("/env.pem".into())
             }
         );
+    }
+
+    #[test]
+    fn an_unclear_ssl_value_is_logged_as_a_warning_without_its_value() {
+        let capture = rotor_testkit::capture::LogCapture::start();
+        let parsed = parse(
+            r#"{"engine":"postgres","host":"db","username":"app","password":"pw","ssl":"requirez"}"#,
+            &[],
+        )
+        .unwrap();
+        let logged = capture.text();
+        assert_eq!(parsed.tls, TlsMode::VerifyFull { ca_bundle: None });
+        assert!(
+            logged.contains("WARN") && logged.contains("using verified TLS"),
+            "{logged}"
+        );
+        assert!(!logged.contains("requirez"), "{logged}");
     }
 
     #[test]

@@ -116,7 +116,6 @@ fn malformed_current(db: &Db) -> Vec<(Value, &'static str)> {
         (without_host, "MalformedSecret"),
         (with("port", json!("54x32")), "MalformedSecret"),
         (with("port", json!(70000)), "MalformedSecret"),
-        (with("ssl", json!("sometimes")), "MalformedSecret"),
         (with("password", json!(12345)), "MalformedSecret"),
         (with("username", json!("")), "MalformedSecret"),
     ]
