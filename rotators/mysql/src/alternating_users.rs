@@ -1,7 +1,9 @@
 //! Alternating users: the master sets the password of whichever of `name` / `name_clone` applications are
 //! not using, and keeps the clone's grants equal to the original's.
 
-use rotor_core::database::{DatabaseSecret, UserPair, alternate_username, check_alternating, master_login};
+use rotor_core::database::{
+    DatabaseSecret, UserPair, alternate_username, check_alternating, check_master_secret, master_login,
+};
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
@@ -165,6 +167,7 @@ impl Rotator for AlternatingUsers {
         let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
         let current = DatabaseSecret::current(ctx, &MYSQL).await?;
         let pair = check_alternating(&current, &pending)?;
+        check_master_secret(ctx, &MYSQL, &current).await?;
         let deadline = ctx.deadline();
         let current_session = Session::open(
             &Target::of(&current),
