@@ -14,6 +14,7 @@
 mod e2e {
     pub mod bench;
     pub mod bootstrap;
+    pub mod configuration;
     pub mod hmac_key;
     pub mod lambdas;
     pub mod logs;

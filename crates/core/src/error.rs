@@ -194,7 +194,7 @@ impl Classify for RotationError {
             Self::PendingValueMissing { .. } => "PendingValueMissing",
             Self::SecretsManager { source, .. } => source.error_type(),
             Self::MalformedSecret { .. } => "MalformedSecret",
-            Self::PasswordPolicy(_) => "PasswordPolicy",
+            Self::PasswordPolicy(error) => error.error_type(),
             Self::Rotator { source, .. } => source.error_type(),
             Self::DeadlineExceeded { .. } => "DeadlineExceeded",
         }

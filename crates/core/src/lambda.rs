@@ -15,7 +15,8 @@ use crate::settings::RotationSettings;
 ///
 /// Sets up JSON logging for CloudWatch (with secret-bearing dependency logs capped, see
 /// [`logging`](crate::logging)), reads the password settings, builds the Secrets Manager client
-/// once, and serves invocations with it.
+/// once, and serves invocations with it. Invalid password settings do not end the process: see
+/// [`run_or_report`].
 ///
 /// ```no_run
 /// # struct MyRotator;
@@ -29,16 +30,81 @@ use crate::settings::RotationSettings;
 /// }
 /// ```
 pub async fn run<R: Rotator>(rotator: R) -> Result<(), lambda_runtime::Error> {
+    run_or_report(Ok::<R, RotationError>(rotator)).await
+}
+
+/// Like [`run`], for a rotator whose construction can fail, typically because it reads settings
+/// of its own from the environment.
+///
+/// An invalid configuration is answered, not a dead process: when `rotator` is an error, or the
+/// password settings are invalid ([`PolicyError`](crate::password::PolicyError)), the function
+/// still starts and answers every invocation with that error, and does nothing else: no
+/// Secrets Manager client is built, so nothing is read or written. The Lambda `errorType` is the
+/// error's [`Classify::error_type`] (`InvalidSetting.<VARIABLE>` for the password settings, e.g.
+/// `InvalidSetting.PASSWORD_LENGTH`), and `errorMessage` says which variable to fix. Secrets
+/// Manager then reports the failed step, and the next invocation after the variable is fixed
+/// (which starts a new process) rotates normally. The rotator error is reported first when
+/// both are wrong.
+///
+/// ```no_run
+/// # #[derive(Debug, thiserror::Error)] #[error("KEY_BITS must be 128 or 256")] struct BadKeyBits;
+/// # impl rotor_core::Classify for BadKeyBits {
+/// #     fn class(&self) -> rotor_core::ErrorClass { rotor_core::ErrorClass::Permanent }
+/// #     fn error_type(&self) -> &'static str { "InvalidSetting.KEY_BITS" }
+/// # }
+/// # struct MyRotator;
+/// # impl MyRotator { fn from_env() -> Result<Self, BadKeyBits> { Ok(Self) } }
+/// # impl rotor_core::Rotator for MyRotator {
+/// #     async fn set_secret(&self, _: &rotor_core::StepContext<'_>) -> Result<(), rotor_core::RotatorError> { Ok(()) }
+/// #     async fn test_secret(&self, _: &rotor_core::StepContext<'_>) -> Result<(), rotor_core::RotatorError> { Ok(()) }
+/// # }
+/// #[tokio::main]
+/// async fn main() -> Result<(), lambda_runtime::Error> {
+///     rotor_core::lambda::run_or_report(MyRotator::from_env()).await
+/// }
+/// ```
+pub async fn run_or_report<R: Rotator, E: Classify>(
+    rotator: Result<R, E>,
+) -> Result<(), lambda_runtime::Error> {
     crate::logging::init_json();
-    let settings = RotationSettings::from_env(R::DEFAULT_EXCLUDE_CHARACTERS).inspect_err(|error| {
-        // The process exits before it takes an event: say why in CloudWatch, not only on stderr.
-        tracing::error!(%error, "invalid rotation function configuration");
-    })?;
+    let settings = RotationSettings::from_env(R::DEFAULT_EXCLUDE_CHARACTERS);
+    let (rotator, settings) = match (rotator, settings) {
+        (Ok(rotator), Ok(settings)) => (rotator, settings),
+        (Err(error), _) => return serve_invalid_configuration(&error).await,
+        (Ok(_), Err(error)) => return serve_invalid_configuration(&error).await,
+    };
     let secrets = AwsSecretsManager::from_env().await;
     let function = RotationFunction::new(rotator, secrets, settings);
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         handle(function, event).await
+    }))
+    .await
+}
+
+/// Answers every invocation with `error` and touches nothing else.
+async fn serve_invalid_configuration(error: &dyn Classify) -> Result<(), lambda_runtime::Error> {
+    let diagnostic = Diagnostic {
+        error_type: error.error_type().to_owned(),
+        error_message: format!("invalid rotation function configuration, nothing was changed: {error}"),
+    };
+    tracing::error!(
+        error_type = error.error_type(),
+        %error,
+        "invalid rotation function configuration: every invocation fails until it is fixed"
+    );
+    let diagnostic = &diagnostic;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // The step and secret, so CloudWatch shows what was refused; never the payload itself,
+        // which carries the RotationToken.
+        let rotation = RotationEvent::from_json(&event.payload).ok();
+        tracing::error!(
+            secret_id = rotation.as_ref().map(|rotation| rotation.secret_id.as_str()),
+            step = rotation.as_ref().map(|rotation| rotation.step.as_str()),
+            error_type = diagnostic.error_type.as_str(),
+            "rotation step refused: invalid rotation function configuration"
+        );
+        Err::<(), Diagnostic>(diagnostic.clone())
     }))
     .await
 }

@@ -16,18 +16,27 @@ const UPPERCASE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DIGITS: &str = "0123456789";
 const MAX_LENGTH: usize = 4096;
 
-/// Why a password policy cannot produce passwords.
+/// Why a password policy cannot produce passwords. Each variant names the environment variable
+/// to change, never its value; see [`Classify::error_type`](crate::Classify::error_type) for the
+/// `InvalidSetting.<VARIABLE>` names reported to Lambda.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
     /// `PASSWORD_LENGTH` is not a whole number from 1 to 4096.
     #[error("PASSWORD_LENGTH must be a whole number from 1 to 4096")]
     InvalidLength,
-    /// Every character class is excluded.
-    #[error("the policy excludes every character")]
+    /// `EXCLUDE_CHARACTERS` and the `EXCLUDE_NUMBERS`, `EXCLUDE_PUNCTUATION`, `EXCLUDE_UPPERCASE`
+    /// and `EXCLUDE_LOWERCASE` flags together exclude every character.
+    #[error(
+        "EXCLUDE_CHARACTERS, EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE \
+         together exclude every character"
+    )]
     EmptyAlphabet,
     /// `REQUIRE_EACH_INCLUDED_TYPE` needs more characters than `PASSWORD_LENGTH`.
-    #[error("PASSWORD_LENGTH {length} is too short to include each of {classes} character types")]
+    #[error(
+        "PASSWORD_LENGTH {length} is too short for REQUIRE_EACH_INCLUDED_TYPE, which needs one character \
+         of each of {classes} types"
+    )]
     TooShortForEachType {
         /// The configured length.
         length: usize,
@@ -37,6 +46,34 @@ pub enum PolicyError {
     /// `ROTOR_PASSWORD_SOURCE` names no known source.
     #[error("ROTOR_PASSWORD_SOURCE must be local or secretsmanager")]
     UnknownSource,
+}
+
+impl PolicyError {
+    /// The environment variable to change. `EXCLUDE_*` stands for the exclusion settings
+    /// together, because only their combination is wrong.
+    pub fn variable(&self) -> &'static str {
+        match self {
+            Self::InvalidLength | Self::TooShortForEachType { .. } => "PASSWORD_LENGTH",
+            Self::EmptyAlphabet => "EXCLUDE_*",
+            Self::UnknownSource => PasswordSource::VARIABLE,
+        }
+    }
+}
+
+impl crate::Classify for PolicyError {
+    fn class(&self) -> crate::ErrorClass {
+        crate::ErrorClass::Permanent
+    }
+
+    /// `InvalidSetting.<VARIABLE>`: `InvalidSetting.PASSWORD_LENGTH`, `InvalidSetting.EXCLUDE_*`
+    /// or `InvalidSetting.ROTOR_PASSWORD_SOURCE`.
+    fn error_type(&self) -> &'static str {
+        match self {
+            Self::InvalidLength | Self::TooShortForEachType { .. } => "InvalidSetting.PASSWORD_LENGTH",
+            Self::EmptyAlphabet => "InvalidSetting.EXCLUDE_*",
+            Self::UnknownSource => "InvalidSetting.ROTOR_PASSWORD_SOURCE",
+        }
+    }
 }
 
 /// The rules for new passwords, with the same names and defaults as AWS's rotation functions.
@@ -315,6 +352,25 @@ mod tests {
             ("EXCLUDE_LOWERCASE", "true"),
         ];
         assert_eq!(policy(&all, "").unwrap_err(), PolicyError::EmptyAlphabet);
+    }
+
+    #[test]
+    fn every_policy_error_names_its_variable_in_the_message_and_the_error_type() {
+        use crate::Classify;
+        let errors = [
+            PolicyError::InvalidLength,
+            PolicyError::EmptyAlphabet,
+            PolicyError::TooShortForEachType {
+                length: 3,
+                classes: 4,
+            },
+            PolicyError::UnknownSource,
+        ];
+        for error in errors {
+            assert_eq!(error.error_type(), format!("InvalidSetting.{}", error.variable()));
+            let variable = error.variable().trim_end_matches('*');
+            assert!(error.to_string().contains(variable), "{error}");
+        }
     }
 
     #[test]
