@@ -90,7 +90,8 @@ async fn a_trace_level_postgres_single_user_rotation_logs_no_password_and_no_rot
 /// Per-module settings that `EnvFilter` alone lets win over a `target=info` cap: the SDK's
 /// request and response layers, hyper, and the runtime's raw event dump
 /// (`lambda_runtime::layers::api_response` logs the whole payload, RotationToken included, at
-/// TRACE).
+/// TRACE). Against a bootstrap whose cap was `target=info` directives inside the `EnvFilter`,
+/// the api_response setting makes this test fail on the RotationToken.
 const PER_MODULE: [&str; 6] = [
     "aws_smithy_runtime::client::orchestrator=trace",
     "aws_smithy_runtime=trace",

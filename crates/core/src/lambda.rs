@@ -7,6 +7,7 @@ use crate::deadline::Deadline;
 use crate::error::{Classify, RotationError};
 use crate::event::RotationEvent;
 use crate::function::{DEADLINE_MARGIN, RotationFunction};
+use crate::password::PolicyError;
 use crate::rotator::Rotator;
 use crate::secrets_manager::{AwsSecretsManager, SecretsManager};
 use crate::settings::RotationSettings;
@@ -68,10 +69,9 @@ pub async fn run_or_report<R: Rotator, E: Classify>(
 ) -> Result<(), lambda_runtime::Error> {
     crate::logging::init_json();
     let settings = RotationSettings::from_env(R::DEFAULT_EXCLUDE_CHARACTERS);
-    let (rotator, settings) = match (rotator, settings) {
-        (Ok(rotator), Ok(settings)) => (rotator, settings),
-        (Err(error), _) => return serve_invalid_configuration(&error).await,
-        (Ok(_), Err(error)) => return serve_invalid_configuration(&error).await,
+    let (rotator, settings) = match configure(rotator, settings) {
+        Ok(configured) => configured,
+        Err(refusal) => return serve_invalid_configuration(&refusal).await,
     };
     let secrets = AwsSecretsManager::from_env().await;
     let function = RotationFunction::new(rotator, secrets, settings);
@@ -82,18 +82,30 @@ pub async fn run_or_report<R: Rotator, E: Classify>(
     .await
 }
 
-/// Answers every invocation with `error` and touches nothing else.
-async fn serve_invalid_configuration(error: &dyn Classify) -> Result<(), lambda_runtime::Error> {
-    let diagnostic = Diagnostic {
+/// The rotator and settings to serve with, or the answer to every invocation when either is
+/// invalid (the rotator's error first).
+fn configure<R, E: Classify>(
+    rotator: Result<R, E>,
+    settings: Result<RotationSettings, PolicyError>,
+) -> Result<(R, RotationSettings), Diagnostic> {
+    let refuse = |error: &dyn Classify| Diagnostic {
         error_type: error.error_type().to_owned(),
         error_message: format!("invalid rotation function configuration, nothing was changed: {error}"),
     };
+    match (rotator, settings) {
+        (Ok(rotator), Ok(settings)) => Ok((rotator, settings)),
+        (Err(error), _) => Err(refuse(&error)),
+        (Ok(_), Err(error)) => Err(refuse(&error)),
+    }
+}
+
+/// Answers every invocation with `refusal` and touches nothing else.
+async fn serve_invalid_configuration(refusal: &Diagnostic) -> Result<(), lambda_runtime::Error> {
     tracing::error!(
-        error_type = error.error_type(),
-        %error,
+        error_type = refusal.error_type.as_str(),
+        error = refusal.error_message.as_str(),
         "invalid rotation function configuration: every invocation fails until it is fixed"
     );
-    let diagnostic = &diagnostic;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // The step and secret, so CloudWatch shows what was refused; never the payload itself,
         // which carries the RotationToken.
@@ -101,10 +113,10 @@ async fn serve_invalid_configuration(error: &dyn Classify) -> Result<(), lambda_
         tracing::error!(
             secret_id = rotation.as_ref().map(|rotation| rotation.secret_id.as_str()),
             step = rotation.as_ref().map(|rotation| rotation.step.as_str()),
-            error_type = diagnostic.error_type.as_str(),
+            error_type = refusal.error_type.as_str(),
             "rotation step refused: invalid rotation function configuration"
         );
-        Err::<(), Diagnostic>(diagnostic.clone())
+        Err::<(), Diagnostic>(refusal.clone())
     }))
     .await
 }
@@ -127,5 +139,55 @@ impl From<RotationError> for Diagnostic {
             error_type: error.error_type().to_owned(),
             error_message: error.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rotator constructor's error, as a binary reading its own settings would return it.
+    #[derive(Debug, thiserror::Error)]
+    #[error("USERNAME_CHARACTER_LIMIT must be a positive whole number")]
+    struct BadLimit;
+
+    impl Classify for BadLimit {
+        fn class(&self) -> crate::ErrorClass {
+            crate::ErrorClass::Permanent
+        }
+        fn error_type(&self) -> &'static str {
+            "InvalidSetting.USERNAME_CHARACTER_LIMIT"
+        }
+    }
+
+    fn settings() -> RotationSettings {
+        RotationSettings::new("")
+    }
+
+    #[test]
+    fn a_valid_configuration_is_served() {
+        let configured = configure(Ok::<u8, BadLimit>(7), Ok(settings())).unwrap();
+        assert_eq!(configured, (7, settings()));
+    }
+
+    #[test]
+    fn an_invalid_password_setting_becomes_the_answer_naming_its_variable() {
+        let refusal = configure(Ok::<u8, BadLimit>(7), Err(PolicyError::InvalidLength)).unwrap_err();
+        assert_eq!(refusal.error_type, "InvalidSetting.PASSWORD_LENGTH");
+        assert!(refusal.error_message.contains("PASSWORD_LENGTH"), "{refusal:?}");
+        assert!(
+            refusal.error_message.contains("nothing was changed"),
+            "{refusal:?}"
+        );
+    }
+
+    #[test]
+    fn a_rotator_construction_error_is_answered_first() {
+        let refusal = configure(Err::<u8, _>(BadLimit), Err(PolicyError::EmptyAlphabet)).unwrap_err();
+        assert_eq!(refusal.error_type, "InvalidSetting.USERNAME_CHARACTER_LIMIT");
+        assert!(
+            refusal.error_message.contains("USERNAME_CHARACTER_LIMIT"),
+            "{refusal:?}"
+        );
     }
 }
