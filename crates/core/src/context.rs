@@ -11,6 +11,7 @@ use crate::deadline::Deadline;
 use crate::error::RotationError;
 use crate::event::{RotationEvent, RotationToken, Step};
 use crate::password::PasswordSource;
+use crate::rds::RdsApi;
 use crate::secret::{FieldError, SecretJson};
 use crate::secrets_manager::{
     SecretDescription, SecretVersion, SecretsManager, SecretsManagerError, VersionSelector, VersionSummary,
@@ -37,6 +38,11 @@ pub(crate) trait SecretReader: Send + Sync {
         &'a self,
         settings: &'a RotationSettings,
     ) -> BoxFuture<'a, Result<SecretString, SecretsManagerError>>;
+
+    fn describe<'a>(
+        &'a self,
+        secret_id: &'a str,
+    ) -> BoxFuture<'a, Result<SecretDescription, SecretsManagerError>>;
 }
 
 impl<S: SecretsManager> SecretReader for S {
@@ -60,6 +66,13 @@ impl<S: SecretsManager> SecretReader for S {
         settings: &'a RotationSettings,
     ) -> BoxFuture<'a, Result<SecretString, SecretsManagerError>> {
         Box::pin(self.get_random_password(&settings.password_policy))
+    }
+
+    fn describe<'a>(
+        &'a self,
+        secret_id: &'a str,
+    ) -> BoxFuture<'a, Result<SecretDescription, SecretsManagerError>> {
+        Box::pin(self.describe_secret(secret_id))
     }
 }
 
@@ -91,6 +104,7 @@ pub struct SecretContext<'a> {
     description: &'a SecretDescription,
     settings: &'a RotationSettings,
     deadline: Deadline,
+    rds: Option<&'a dyn RdsApi>,
     current: OnceCell<SecretJson>,
     previous: OnceCell<Option<SecretJson>>,
     master: OnceCell<MasterSecret>,
@@ -113,6 +127,7 @@ impl<'a> SecretContext<'a> {
         description: &'a SecretDescription,
         settings: &'a RotationSettings,
         deadline: Deadline,
+        rds: Option<&'a dyn RdsApi>,
     ) -> Self {
         Self {
             reader,
@@ -120,6 +135,7 @@ impl<'a> SecretContext<'a> {
             description,
             settings,
             deadline,
+            rds,
             current: OnceCell::new(),
             previous: OnceCell::new(),
             master: OnceCell::new(),
@@ -149,6 +165,20 @@ impl<'a> SecretContext<'a> {
     /// The DescribeSecret answer this invocation started with.
     pub fn description(&self) -> &SecretDescription {
         self.description
+    }
+
+    /// The RDS API, when the function was given one
+    /// ([`RotationFunction::with_rds`](crate::RotationFunction::with_rds)).
+    pub fn rds(&self) -> Option<&dyn RdsApi> {
+        self.rds
+    }
+
+    /// DescribeSecret for another secret (the master, for its tags).
+    pub async fn describe_other(&self, secret_id: &str) -> Result<SecretDescription, RotationError> {
+        self.reader
+            .describe(secret_id)
+            .await
+            .map_err(|source| RotationError::secrets_manager("DescribeSecret", source))
     }
 
     /// A [`RotationError::MalformedSecret`] for this secret.

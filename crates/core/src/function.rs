@@ -1,5 +1,6 @@
 //! The rotation function: one DescribeSecret, the preamble, then one step.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::context::SecretContext;
@@ -8,6 +9,7 @@ use crate::error::RotationError;
 use crate::event::{RotationEvent, Step};
 use crate::outcome::StepOutcome;
 use crate::preamble::{self, Preamble};
+use crate::rds::RdsApi;
 use crate::rotator::Rotator;
 use crate::secrets_manager::SecretsManager;
 use crate::settings::RotationSettings;
@@ -23,6 +25,7 @@ pub struct RotationFunction<R, S> {
     rotator: R,
     secrets: S,
     settings: RotationSettings,
+    rds: Option<Arc<dyn RdsApi>>,
 }
 
 impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
@@ -32,7 +35,16 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             rotator,
             secrets,
             settings,
+            rds: None,
         }
+    }
+
+    /// Gives rotators the RDS API ([`SecretContext::rds`]), which completes RDS-managed master
+    /// secrets and proves that replicas and reader endpoints belong to their master's database.
+    #[must_use]
+    pub fn with_rds(mut self, rds: Arc<dyn RdsApi>) -> Self {
+        self.rds = Some(rds);
+        self
     }
 
     /// The rotator.
@@ -88,7 +100,14 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
         if preamble::check(&description, event)? == Preamble::AlreadyCurrent {
             return Ok(StepOutcome::AlreadyCurrent);
         }
-        let secret = SecretContext::new(&self.secrets, event, &description, &self.settings, deadline);
+        let secret = SecretContext::new(
+            &self.secrets,
+            event,
+            &description,
+            &self.settings,
+            deadline,
+            self.rds.as_deref(),
+        );
         match event.step {
             Step::CreateSecret => steps::create_secret(&self.rotator, &self.secrets, secret).await,
             Step::SetSecret => steps::set_secret(&self.rotator, secret).await,

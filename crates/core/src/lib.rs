@@ -96,6 +96,7 @@ pub mod logging;
 mod outcome;
 pub mod password;
 mod preamble;
+pub mod rds;
 mod rotator;
 mod secret;
 pub mod secrets_manager;

@@ -105,6 +105,11 @@ impl MotoServer {
             .await
     }
 
+    /// rotor's RDS adapter pointed at this server.
+    pub async fn rds(&self) -> rotor_core::rds::AwsRds {
+        rotor_core::rds::AwsRds::new(aws_sdk_rds::Client::new(&self.sdk_config().await))
+    }
+
     /// rotor's AWS adapter pointed at this server.
     pub async fn secrets_manager(&self) -> rotor_core::AwsSecretsManager {
         rotor_core::AwsSecretsManager::new(aws_sdk_secretsmanager::Client::new(&self.sdk_config().await))

@@ -2,7 +2,8 @@
 //! not using, and keeps the clone's grants equal to the original's.
 
 use rotor_core::database::{
-    DatabaseSecret, UserPair, alternate_username, check_alternating, check_master_secret, master_login,
+    DatabaseSecret, UserPair, VerifiedMaster, alternate_username, check_alternating, master_login,
+    verify_master,
 };
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
@@ -112,14 +113,14 @@ impl AlternatingUsers {
             .map_or(flavour_limit, |limit| limit.min(flavour_limit))
     }
 
-    /// Logs in as the master (see [`master_login`]) to the child's server and database.
+    /// Logs in as the master (see [`master_login`]) to the master's own server and database.
     async fn master_session(
         &self,
         ctx: &SecretContext<'_>,
-        child: &DatabaseSecret,
+        master: &VerifiedMaster,
     ) -> Result<Session, RotatorError> {
         let (faults, deadline) = (&self.faults, ctx.deadline());
-        master_login(ctx, &MYSQL, child, move |label, master| async move {
+        master_login(ctx, master, move |label, master| async move {
             Session::open(
                 &Target::of(&master),
                 &master.username,
@@ -167,7 +168,7 @@ impl Rotator for AlternatingUsers {
         let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
         let current = DatabaseSecret::current(ctx, &MYSQL).await?;
         let pair = check_alternating(&current, &pending)?;
-        check_master_secret(ctx, &MYSQL, &current).await?;
+        let master_secret = verify_master(ctx, &MYSQL, &current).await?;
         let deadline = ctx.deadline();
         let current_session = Session::open(
             &Target::of(&current),
@@ -188,7 +189,7 @@ impl Rotator for AlternatingUsers {
         let host = current_session.account().host.clone();
         current_session.close().await;
 
-        let mut master = self.master_session(ctx, &current).await?;
+        let mut master = self.master_session(ctx, &master_secret).await?;
         let result = self.apply(ctx, &mut master, &pending, &pair, &host).await;
         master.close().await;
         result
@@ -208,7 +209,8 @@ impl Rotator for AlternatingUsers {
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
         let current = DatabaseSecret::current(ctx, &MYSQL).await?;
         verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
-        self.master_session(ctx, &current).await?.close().await;
+        let master = verify_master(ctx, &MYSQL, &current).await?;
+        self.master_session(ctx, &master).await?.close().await;
         Ok(())
     }
 }

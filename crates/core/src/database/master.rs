@@ -7,7 +7,8 @@ use crate::context::SecretContext;
 use crate::error::{Classify, ErrorClass, RotationError, RotatorError};
 use crate::secret::SecretJson;
 
-use super::pair::{check_master, same_connection};
+use super::master_target::{Completion, complete, needs_completion, relation};
+use super::pair::{PairMismatch, check_master_user, same_connection};
 use super::secret::{DatabaseSecret, EngineFamily};
 
 /// The label of a login with the master's AWSCURRENT, for logs, errors and fault points.
@@ -33,49 +34,108 @@ impl Classify for MasterRefused {
     }
 }
 
-/// Checks the master secret's AWSCURRENT against `child` without logging in: it parses for
-/// `family`, names the child's host and port, and its user is not one of the child's pair
-/// ([`PairMismatch::MasterInPair`](super::PairMismatch::MasterInPair)). [`master_login`] runs the
-/// same checks; engines call this first, before any other login, so that a secret that would make
-/// the master act on itself or on another server is refused with a permanent error at once.
-pub async fn check_master_secret(
+/// The master secret's AWSCURRENT, completed from RDS when it is RDS-managed and checked against
+/// the child: what [`master_login`] logs in with. Built by [`verify_master`].
+#[derive(Debug, Clone)]
+pub struct VerifiedMaster {
+    arn: String,
+    family: EngineFamily,
+    current: DatabaseSecret,
+    completion: Option<Completion>,
+}
+
+impl VerifiedMaster {
+    /// The master's AWSCURRENT: its own host, port, database and TLS settings.
+    pub fn current(&self) -> &DatabaseSecret {
+        &self.current
+    }
+
+    /// Whether the host, port and engine came from the RDS API (an RDS-managed master secret).
+    pub fn rds_managed(&self) -> bool {
+        self.completion.is_some()
+    }
+}
+
+/// Reads and checks the master secret named by AWSCURRENT's `masterarn`, without logging in.
+///
+/// - An RDS-managed master secret (no `host`; RDS keeps only `username` and `password` in it) is
+///   completed from its `aws:rds:primaryDBInstanceArn` / `aws:rds:primaryDBClusterArn` tag and the
+///   RDS API (host, port, engine); a missing tag or an RDS error is a typed error.
+/// - The master must manage the child's database: the same host and port, or, when the hosts
+///   differ, an endpoint the RDS API proves belongs to the master's instance or cluster (a read
+///   replica, a cluster writer or reader endpoint, a member instance). Anything else is
+///   [`PairMismatch::Target`](super::PairMismatch::Target).
+/// - The master's own user must not be one of the child's pair
+///   ([`PairMismatch::MasterInPair`](super::PairMismatch::MasterInPair)).
+///
+/// Engines call this first, before any login, so that a secret that would make the master act
+/// on itself or on another server is refused at once and nothing changes.
+pub async fn verify_master(
     ctx: &SecretContext<'_>,
     family: &EngineFamily,
     child: &DatabaseSecret,
-) -> Result<(), RotatorError> {
+) -> Result<VerifiedMaster, RotatorError> {
     let master = ctx.master().await?;
-    master_version(&master.arn, &master.value, "master AWSCURRENT", family, child).map(drop)
+    let completion = if needs_completion(&master.value) {
+        Some(complete(ctx, &master.arn).await?)
+    } else {
+        None
+    };
+    let json = completion.as_ref().map_or_else(
+        || master.value.clone(),
+        |completion| completion.apply(&master.value),
+    );
+    let current = parse_master(&master.arn, &json, "master AWSCURRENT", family)?;
+    check_master_user(&current, child)?;
+    if let Err(field) = current.same_server(child) {
+        let related = match ctx.rds() {
+            Some(rds) => relation(rds, &current, completion.as_ref().map(|c| &c.resource), child).await?,
+            None => None,
+        };
+        match related {
+            Some(how) => tracing::info!(
+                secret_id = ctx.secret_id(),
+                relation = ?how,
+                "the RDS API shows that the child's endpoint belongs to the master's database"
+            ),
+            None => {
+                return Err(PairMismatch::Target {
+                    first: "the master secret",
+                    second: "AWSCURRENT",
+                    field,
+                }
+                .into());
+            }
+        }
+    }
+    Ok(VerifiedMaster {
+        arn: master.arn.clone(),
+        family: *family,
+        current,
+        completion,
+    })
 }
 
 /// Logs in as the master user: with the master's AWSCURRENT, then, only when that is refused,
 /// with the master's AWSPENDING (the master is itself mid-rotation).
 ///
-/// Each master version is parsed for `family` (a malformed one is a
-/// [`RotationError::MalformedSecret`] of the master secret) and checked before `login` is
-/// called: it must name `child`'s host and port
-/// ([`PairMismatch::Target`](super::PairMismatch::Target)), its user must not be one of the
-/// child's pair ([`PairMismatch::MasterInPair`](super::PairMismatch::MasterInPair)), and the
-/// master's AWSPENDING must connect exactly as its AWSCURRENT does.
-///
 /// `login` receives the label ([`MASTER_LABEL`] or [`MASTER_PENDING_LABEL`]) and the master
-/// version as stored: its own host, port, database and TLS settings. Nothing of the child's
-/// (its database, whose owner is not the platform team, or its `ssl`/`ssl_ca`) reaches the
-/// master's session. Only an [`ErrorClass::AuthFailure`] moves on to AWSPENDING; when every
-/// master credential is refused the error is [`MasterRefused`].
+/// version as stored (completed from RDS for an RDS-managed secret): its own host, port,
+/// database and TLS settings. Nothing of the child's (its database, whose owner is not the
+/// platform team, or its `ssl`/`ssl_ca`) reaches the master's session. The master's AWSPENDING is
+/// used only when it connects exactly as its AWSCURRENT does. Only an [`ErrorClass::AuthFailure`]
+/// moves on to AWSPENDING; when every master credential is refused the error is
+/// [`MasterRefused`].
 pub async fn master_login<T, F, Fut>(
     ctx: &SecretContext<'_>,
-    family: &EngineFamily,
-    child: &DatabaseSecret,
+    master: &VerifiedMaster,
     mut login: F,
 ) -> Result<T, RotatorError>
 where
     F: FnMut(&'static str, DatabaseSecret) -> Fut,
     Fut: Future<Output = Result<T, RotatorError>>,
 {
-    let master = ctx.master().await?;
-    let current = master_version(&master.arn, &master.value, "master AWSCURRENT", family, child)?;
-    let reference = current.clone();
-    match login(MASTER_LABEL, current).await {
+    match login(MASTER_LABEL, master.current.clone()).await {
         Ok(session) => return Ok(session),
         Err(error) if error.class() == ErrorClass::AuthFailure => {}
         Err(error) => return Err(error),
@@ -87,8 +147,17 @@ where
         secret_id = ctx.secret_id(),
         "the master's AWSCURRENT was refused; trying the master's AWSPENDING"
     );
-    let pending = master_version(&master.arn, &pending, "master AWSPENDING", family, child)?;
-    same_connection("master AWSCURRENT", &reference, "master AWSPENDING", &pending)?;
+    let pending = master
+        .completion
+        .as_ref()
+        .map_or(pending.clone(), |completion| completion.apply(&pending));
+    let pending = parse_master(&master.arn, &pending, "master AWSPENDING", &master.family)?;
+    same_connection(
+        "master AWSCURRENT",
+        &master.current,
+        "master AWSPENDING",
+        &pending,
+    )?;
     match login(MASTER_PENDING_LABEL, pending).await {
         Ok(session) => Ok(session),
         Err(error) if error.class() == ErrorClass::AuthFailure => Err(MasterRefused { tried: 2 }.into()),
@@ -96,90 +165,16 @@ where
     }
 }
 
-/// One version of the master secret, parsed and checked against the child.
-fn master_version(
+/// One version of the master secret, parsed for `family`.
+fn parse_master(
     arn: &str,
     json: &SecretJson,
     version: &str,
     family: &EngineFamily,
-    child: &DatabaseSecret,
-) -> Result<DatabaseSecret, RotatorError> {
-    let master = DatabaseSecret::parse(json, family).map_err(|problem| RotationError::MalformedSecret {
+) -> Result<DatabaseSecret, RotationError> {
+    DatabaseSecret::parse(json, family).map_err(|problem| RotationError::MalformedSecret {
         secret_id: arn.to_owned(),
         version: version.to_owned(),
         problem,
-    })?;
-    check_master(&master, child)?;
-    Ok(master)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::database::secret::tests::{POSTGRES, app, json};
-
-    #[test]
-    fn a_master_version_keeps_its_own_database_and_tls() {
-        let child = app("app", r#","dbname":"shop","ssl":false"#);
-        let master = master_version(
-            "arn:master",
-            &json(r#"{"engine":"postgres","host":"DB","username":"admin","password":"m"}"#),
-            "master AWSCURRENT",
-            &POSTGRES,
-            &child,
-        )
-        .unwrap();
-        assert_eq!(
-            (master.username.as_str(), master.dbname.as_deref(), master.tls),
-            (
-                "admin",
-                Some("postgres"),
-                super::super::TlsMode::VerifyFull { ca_bundle: None }
-            ),
-            "neither the child's database nor its TLS opt-out reaches the master's session"
-        );
-    }
-
-    #[test]
-    fn a_master_version_that_is_the_childs_user_is_refused() {
-        let child = app("admin_clone", "");
-        let refused = master_version(
-            "arn:master",
-            &json(r#"{"engine":"postgres","host":"db","username":"admin","password":"m"}"#),
-            "master AWSCURRENT",
-            &POSTGRES,
-            &child,
-        )
-        .unwrap_err();
-        assert_eq!(refused.error_type(), "MasterInPair");
-    }
-
-    #[test]
-    fn a_master_version_for_another_server_or_malformed_is_refused() {
-        let child = app("app", "");
-        let elsewhere = master_version(
-            "arn:master",
-            &json(r#"{"engine":"postgres","host":"elsewhere","username":"admin","password":"m"}"#),
-            "master AWSCURRENT",
-            &POSTGRES,
-            &child,
-        )
-        .unwrap_err();
-        assert_eq!(elsewhere.error_type(), "TargetMismatch");
-        let malformed = master_version(
-            "arn:master",
-            &json(r#"{"engine":"postgres","host":"db","password":"m"}"#),
-            "master AWSPENDING",
-            &POSTGRES,
-            &child,
-        )
-        .unwrap_err();
-        assert_eq!(malformed.error_type(), "MalformedSecret");
-        assert!(
-            malformed
-                .to_string()
-                .contains("master AWSPENDING value of secret arn:master"),
-            "{malformed}"
-        );
-    }
+    })
 }

@@ -18,13 +18,17 @@
 
 mod fallback;
 mod master;
+mod master_target;
 mod pair;
 mod secret;
 mod single_user;
 mod tls;
 
 pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT, login_with_fallback};
-pub use master::{MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, check_master_secret, master_login};
+pub use master::{
+    MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, VerifiedMaster, master_login, verify_master,
+};
+pub use master_target::{MasterTargetError, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG};
 pub use pair::{
     CLONE_SUFFIX, PairMismatch, UserPair, UsernameTooLong, alternate_username, alternating_pending,
     check_alternating, check_single_user,

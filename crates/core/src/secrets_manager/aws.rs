@@ -2,12 +2,13 @@
 
 use std::time::SystemTime;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_config::retry::RetryConfig;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::primitives::DateTime;
 use secrecy::SecretString;
+use tokio::sync::OnceCell;
 
 use super::{
     PutSecretValue, SecretDescription, SecretVersion, SecretsManager, SecretsManagerError,
@@ -36,11 +37,19 @@ impl AwsSecretsManager {
 
     /// A client from the default credential chain and region, with the standard retry mode, and
     /// the endpoint from `SECRETS_MANAGER_ENDPOINT` when it is set and not empty.
+    ///
+    /// It is built on the process's shared SDK configuration ([`shared_sdk_config`]), so the
+    /// other AWS clients a function needs (RDS) reuse its HTTP client, TLS stack and credentials.
+    /// The endpoint override applies to Secrets Manager only.
     pub async fn from_env() -> Self {
         let endpoint = std::env::var(ENDPOINT_VARIABLE)
             .ok()
             .filter(|endpoint| !endpoint.trim().is_empty());
-        Self::from_endpoint(endpoint.as_deref()).await
+        let mut config = aws_sdk_secretsmanager::config::Builder::from(shared_sdk_config().await);
+        if let Some(endpoint) = endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        Self::new(Client::from_conf(config.build()))
     }
 
     /// A client from the default credential chain and region, with the standard retry mode and an
@@ -58,6 +67,20 @@ impl AwsSecretsManager {
     pub fn client(&self) -> &Client {
         &self.client
     }
+}
+
+/// The SDK configuration every AWS client of this process shares: the default credential
+/// chain, region and HTTP client, with the standard retry mode. Loaded once, on first use.
+pub async fn shared_sdk_config() -> &'static SdkConfig {
+    static CONFIG: OnceCell<SdkConfig> = OnceCell::const_new();
+    CONFIG
+        .get_or_init(|| async {
+            aws_config::defaults(BehaviorVersion::latest())
+                .retry_config(RetryConfig::standard())
+                .load()
+                .await
+        })
+        .await
 }
 
 /// Maps an SDK error to the port's error by the service's error code.

@@ -9,7 +9,7 @@ mod error;
 mod memory;
 mod types;
 
-pub use aws::{AwsSecretsManager, ENDPOINT_VARIABLE};
+pub use aws::{AwsSecretsManager, ENDPOINT_VARIABLE, shared_sdk_config};
 pub use error::SecretsManagerError;
 pub use memory::{InMemorySecretsManager, ModelState};
 pub use types::{

@@ -1,0 +1,156 @@
+//! The RDS port over `aws-sdk-rds`.
+
+use aws_sdk_rds::Client;
+use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use tokio::sync::OnceCell;
+
+use super::types::identifier_of;
+use super::{ClusterMember, DbCluster, DbInstance, RdsApi, RdsError, RdsFuture};
+
+/// RDS through `aws-sdk-rds`.
+///
+/// [`AwsRds::from_env`] builds the client on first use, from the same SDK configuration (HTTP
+/// client, TLS stack, credentials, region, retries) as the Lambda's Secrets Manager client, once
+/// per process: functions that never resolve an RDS-managed master or a replica never pay for
+/// it. `AWS_ENDPOINT_URL_RDS` and `AWS_ENDPOINT_URL` are honoured by the SDK.
+#[derive(Debug, Clone, Default)]
+pub struct AwsRds {
+    client: OnceCell<Client>,
+}
+
+impl AwsRds {
+    /// Wraps an SDK client.
+    pub fn new(client: Client) -> Self {
+        Self {
+            client: OnceCell::new_with(Some(client)),
+        }
+    }
+
+    /// A client built on first use from the process's shared SDK configuration.
+    pub fn from_env() -> Self {
+        Self::default()
+    }
+
+    /// The SDK client.
+    pub async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async { Client::new(crate::secrets_manager::shared_sdk_config().await) })
+            .await
+    }
+}
+
+/// Maps an SDK error to the port's error; `not_found` says whether it is the service's
+/// not-found error for this operation.
+fn map_error<E, R>(
+    operation: &'static str,
+    error: &SdkError<E, R>,
+    not_found: impl FnOnce(&E) -> bool,
+    kind: &'static str,
+    identifier: &str,
+) -> RdsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match error {
+        SdkError::ServiceError(service) if not_found(service.err()) => RdsError::NotFound {
+            kind,
+            identifier: identifier.to_owned(),
+        },
+        SdkError::ServiceError(service) => RdsError::Service {
+            operation,
+            code: service.err().code().unwrap_or("Unknown").to_owned(),
+            message: service.err().message().unwrap_or_default().to_owned(),
+        },
+        _ => RdsError::Transport {
+            operation,
+            reason: DisplayErrorContext(error).to_string(),
+        },
+    }
+}
+
+fn port(port: Option<i32>) -> Option<u16> {
+    port.and_then(|port| u16::try_from(port).ok())
+}
+
+impl RdsApi for AwsRds {
+    fn describe_db_instance<'a>(&'a self, identifier: &'a str) -> RdsFuture<'a, DbInstance> {
+        Box::pin(async move {
+            const OPERATION: &str = "DescribeDBInstances";
+            let output = self
+                .client()
+                .await
+                .describe_db_instances()
+                .db_instance_identifier(identifier_of(identifier))
+                .send()
+                .await
+                .map_err(|error| {
+                    map_error(
+                        OPERATION,
+                        &error,
+                        aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError::is_db_instance_not_found_fault,
+                        "instance",
+                        identifier,
+                    )
+                })?;
+            let instance = output.db_instances().first().ok_or_else(|| RdsError::NotFound {
+                kind: "instance",
+                identifier: identifier.to_owned(),
+            })?;
+            Ok(DbInstance {
+                identifier: instance.db_instance_identifier().unwrap_or_default().to_owned(),
+                engine: instance.engine().unwrap_or_default().to_owned(),
+                address: instance
+                    .endpoint()
+                    .and_then(|endpoint| endpoint.address())
+                    .map(str::to_owned),
+                port: port(instance.endpoint().and_then(|endpoint| endpoint.port())),
+                cluster: instance.db_cluster_identifier().map(str::to_owned),
+                replica_source: instance
+                    .read_replica_source_db_instance_identifier()
+                    .map(str::to_owned),
+            })
+        })
+    }
+
+    fn describe_db_cluster<'a>(&'a self, identifier: &'a str) -> RdsFuture<'a, DbCluster> {
+        Box::pin(async move {
+            const OPERATION: &str = "DescribeDBClusters";
+            let output = self
+                .client()
+                .await
+                .describe_db_clusters()
+                .db_cluster_identifier(identifier_of(identifier))
+                .send()
+                .await
+                .map_err(|error| {
+                    map_error(
+                        OPERATION,
+                        &error,
+                        aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError::is_db_cluster_not_found_fault,
+                        "cluster",
+                        identifier,
+                    )
+                })?;
+            let cluster = output.db_clusters().first().ok_or_else(|| RdsError::NotFound {
+                kind: "cluster",
+                identifier: identifier.to_owned(),
+            })?;
+            Ok(DbCluster {
+                identifier: cluster.db_cluster_identifier().unwrap_or_default().to_owned(),
+                engine: cluster.engine().unwrap_or_default().to_owned(),
+                endpoint: cluster.endpoint().map(str::to_owned),
+                reader_endpoint: cluster.reader_endpoint().map(str::to_owned),
+                port: port(cluster.port()),
+                members: cluster
+                    .db_cluster_members()
+                    .iter()
+                    .map(|member| ClusterMember {
+                        instance: member.db_instance_identifier().unwrap_or_default().to_owned(),
+                        writer: member.is_cluster_writer().unwrap_or(false),
+                    })
+                    .collect(),
+            })
+        })
+    }
+}
