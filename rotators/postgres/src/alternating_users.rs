@@ -2,7 +2,7 @@
 //! not in use, so the credential applications hold keeps working throughout the rotation.
 
 use rotor_core::database::{
-    DatabaseSecret, alternating_pending, check_alternating, check_master_secret, master_login,
+    DatabaseSecret, VerifiedMaster, alternating_pending, check_alternating, master_login, verify_master,
 };
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
@@ -55,10 +55,10 @@ impl AlternatingUsers {
     async fn master_session(
         &self,
         ctx: &StepContext<'_>,
-        child: &DatabaseSecret,
+        master: &VerifiedMaster,
     ) -> Result<Session, RotatorError> {
         let (faults, deadline) = (&self.faults, ctx.deadline());
-        master_login(ctx, &POSTGRES, child, move |label, master| async move {
+        master_login(ctx, master, move |label, master| async move {
             connect(&Login::of(&master, label), deadline, faults)
                 .await
                 .map_err(RotatorError::from)
@@ -101,9 +101,9 @@ impl Rotator for AlternatingUsers {
                 .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
                 .into());
         }
-        check_master_secret(ctx, &POSTGRES, &current).await?;
+        let master_secret = verify_master(ctx, &POSTGRES, &current).await?;
         self.prove_current(&current, ctx.deadline()).await?;
-        let session = self.master_session(ctx, &current).await?;
+        let session = self.master_session(ctx, &master_secret).await?;
         let verifier = Verifier::of(&pending.password);
         let result = set_alternate_password(&session, &pair, &pending.username, &verifier).await;
         session.close().await;
