@@ -1,5 +1,7 @@
 //! Lambda glue: one call turns a [`Rotator`] into a rotation function.
 
+use std::sync::Arc;
+
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -8,6 +10,7 @@ use crate::error::{Classify, RotationError};
 use crate::event::RotationEvent;
 use crate::function::{DEADLINE_MARGIN, RotationFunction};
 use crate::password::PolicyError;
+use crate::rds::AwsRds;
 use crate::rotator::Rotator;
 use crate::secrets_manager::{AwsSecretsManager, SecretsManager};
 use crate::settings::RotationSettings;
@@ -74,7 +77,9 @@ pub async fn run_or_report<R: Rotator, E: Classify>(
         Err(refusal) => return serve_invalid_configuration(&refusal).await,
     };
     let secrets = AwsSecretsManager::from_env().await;
-    let function = RotationFunction::new(rotator, secrets, settings);
+    // Built on first use, on the Secrets Manager client's SDK configuration: only a function
+    // that meets an RDS-managed master or a replica endpoint ever calls RDS.
+    let function = RotationFunction::new(rotator, secrets, settings).with_rds(Arc::new(AwsRds::from_env()));
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         handle(function, event).await
