@@ -361,3 +361,76 @@ async fn unproven_targets_and_unusable_master_secrets_are_typed_errors() {
         "MasterRdsTagInvalid"
     );
 }
+
+#[tokio::test]
+async fn an_rds_managed_master_costs_one_describe_secret_and_one_rds_call_per_set_secret() {
+    use rotor_core::InMemorySecretsManager;
+    use rotor_core::rds::{DbInstance, InMemoryRds};
+    use rotor_testkit::faults::FaultySecretsManager;
+
+    let model = InMemorySecretsManager::new();
+    let master = model
+        .create_secret(
+            "rds!db-shop",
+            &rotor_core::SecretValue::new(managed_master().to_string()),
+        )
+        .unwrap();
+    model
+        .tag_secret(
+            &master,
+            PRIMARY_INSTANCE_TAG,
+            "arn:aws:rds:eu-west-1:123456789012:db:shop",
+        )
+        .unwrap();
+    let host = "shop.abc.eu-west-1.rds.amazonaws.com";
+    let child =
+        json!({"engine": "postgres", "host": host, "username": "app", "password": "p", "masterarn": master});
+    let arn = model
+        .create_secret("app", &rotor_core::SecretValue::new(child.to_string()))
+        .unwrap();
+    let token = model.start_rotation(&arn).unwrap();
+    let rds = Arc::new(InMemoryRds::new());
+    rds.add_instance(DbInstance {
+        identifier: "shop".into(),
+        engine: "postgres".into(),
+        address: Some(host.into()),
+        port: Some(5432),
+        cluster: None,
+        replica_source: None,
+    });
+    let function = RotationFunction::new(
+        MasterProbe::default(),
+        FaultySecretsManager::new(model),
+        RotationSettings::new(""),
+    )
+    .with_rds(Arc::clone(&rds) as Arc<dyn RdsApi>);
+    let invoke = |step| {
+        let event = RotationEvent::new(&arn, &token, step);
+        let function = &function;
+        async move {
+            function
+                .invoke(&event, Deadline::after(Duration::from_secs(30)))
+                .await
+        }
+    };
+    invoke(Step::CreateSecret).await.unwrap();
+    function.secrets().reset_calls();
+
+    invoke(Step::SetSecret).await.unwrap();
+
+    assert_eq!(
+        function.secrets().calls(),
+        [
+            "DescribeSecret",
+            "GetSecretValue",
+            "GetSecretValue",
+            "GetSecretValue",
+            "DescribeSecret"
+        ],
+        "the child, its pending and current values, the master's value, the master's tags"
+    );
+    assert_eq!(
+        rds.calls(),
+        ["DescribeDBInstances:arn:aws:rds:eu-west-1:123456789012:db:shop"]
+    );
+}
