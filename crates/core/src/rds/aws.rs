@@ -73,84 +73,81 @@ fn port(port: Option<i32>) -> Option<u16> {
     port.and_then(|port| u16::try_from(port).ok())
 }
 
+fn not_found(kind: &'static str, identifier: &str) -> RdsError {
+    RdsError::NotFound {
+        kind,
+        identifier: identifier.to_owned(),
+    }
+}
+
+fn instance(found: &aws_sdk_rds::types::DbInstance) -> DbInstance {
+    let endpoint = found.endpoint();
+    DbInstance {
+        identifier: found.db_instance_identifier().unwrap_or_default().to_owned(),
+        engine: found.engine().unwrap_or_default().to_owned(),
+        address: endpoint
+            .and_then(|endpoint| endpoint.address())
+            .map(str::to_owned),
+        port: port(endpoint.and_then(|endpoint| endpoint.port())),
+        cluster: found.db_cluster_identifier().map(str::to_owned),
+        replica_source: found
+            .read_replica_source_db_instance_identifier()
+            .map(str::to_owned),
+    }
+}
+
+fn cluster(found: &aws_sdk_rds::types::DbCluster) -> DbCluster {
+    DbCluster {
+        identifier: found.db_cluster_identifier().unwrap_or_default().to_owned(),
+        engine: found.engine().unwrap_or_default().to_owned(),
+        endpoint: found.endpoint().map(str::to_owned),
+        reader_endpoint: found.reader_endpoint().map(str::to_owned),
+        port: port(found.port()),
+        members: found
+            .db_cluster_members()
+            .iter()
+            .map(|member| ClusterMember {
+                instance: member.db_instance_identifier().unwrap_or_default().to_owned(),
+                writer: member.is_cluster_writer().unwrap_or(false),
+            })
+            .collect(),
+    }
+}
+
 impl RdsApi for AwsRds {
     fn describe_db_instance<'a>(&'a self, identifier: &'a str) -> RdsFuture<'a, DbInstance> {
+        use aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError as Error;
         Box::pin(async move {
-            const OPERATION: &str = "DescribeDBInstances";
-            let output = self
-                .client()
-                .await
-                .describe_db_instances()
+            let request = self.client().await.describe_db_instances();
+            let output = request
                 .db_instance_identifier(identifier_of(identifier))
                 .send()
                 .await
                 .map_err(|error| {
-                    map_error(
-                        OPERATION,
-                        &error,
-                        aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError::is_db_instance_not_found_fault,
-                        "instance",
-                        identifier,
-                    )
+                    let missing = Error::is_db_instance_not_found_fault;
+                    map_error("DescribeDBInstances", &error, missing, "instance", identifier)
                 })?;
-            let instance = output.db_instances().first().ok_or_else(|| RdsError::NotFound {
-                kind: "instance",
-                identifier: identifier.to_owned(),
-            })?;
-            Ok(DbInstance {
-                identifier: instance.db_instance_identifier().unwrap_or_default().to_owned(),
-                engine: instance.engine().unwrap_or_default().to_owned(),
-                address: instance
-                    .endpoint()
-                    .and_then(|endpoint| endpoint.address())
-                    .map(str::to_owned),
-                port: port(instance.endpoint().and_then(|endpoint| endpoint.port())),
-                cluster: instance.db_cluster_identifier().map(str::to_owned),
-                replica_source: instance
-                    .read_replica_source_db_instance_identifier()
-                    .map(str::to_owned),
-            })
+            let first = output.db_instances().first();
+            first
+                .map(instance)
+                .ok_or_else(|| not_found("instance", identifier))
         })
     }
 
     fn describe_db_cluster<'a>(&'a self, identifier: &'a str) -> RdsFuture<'a, DbCluster> {
+        use aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError as Error;
         Box::pin(async move {
-            const OPERATION: &str = "DescribeDBClusters";
-            let output = self
-                .client()
-                .await
-                .describe_db_clusters()
+            let request = self.client().await.describe_db_clusters();
+            let output = request
                 .db_cluster_identifier(identifier_of(identifier))
                 .send()
                 .await
                 .map_err(|error| {
-                    map_error(
-                        OPERATION,
-                        &error,
-                        aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError::is_db_cluster_not_found_fault,
-                        "cluster",
-                        identifier,
-                    )
+                    let missing = Error::is_db_cluster_not_found_fault;
+                    map_error("DescribeDBClusters", &error, missing, "cluster", identifier)
                 })?;
-            let cluster = output.db_clusters().first().ok_or_else(|| RdsError::NotFound {
-                kind: "cluster",
-                identifier: identifier.to_owned(),
-            })?;
-            Ok(DbCluster {
-                identifier: cluster.db_cluster_identifier().unwrap_or_default().to_owned(),
-                engine: cluster.engine().unwrap_or_default().to_owned(),
-                endpoint: cluster.endpoint().map(str::to_owned),
-                reader_endpoint: cluster.reader_endpoint().map(str::to_owned),
-                port: port(cluster.port()),
-                members: cluster
-                    .db_cluster_members()
-                    .iter()
-                    .map(|member| ClusterMember {
-                        instance: member.db_instance_identifier().unwrap_or_default().to_owned(),
-                        writer: member.is_cluster_writer().unwrap_or(false),
-                    })
-                    .collect(),
-            })
+            let first = output.db_clusters().first();
+            first.map(cluster).ok_or_else(|| not_found("cluster", identifier))
         })
     }
 }

@@ -50,36 +50,33 @@ impl InMemoryRds {
     }
 }
 
+/// The entry for `identifier` (or the identifier an ARN names), as the service finds it.
+fn lookup<'a, T: Clone + Send + 'a>(
+    table: &Mutex<BTreeMap<String, T>>,
+    kind: &'static str,
+    identifier: &'a str,
+) -> RdsFuture<'a, T> {
+    let found = table
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(identifier_of(identifier))
+        .cloned();
+    Box::pin(async move {
+        found.ok_or_else(|| RdsError::NotFound {
+            kind,
+            identifier: identifier.to_owned(),
+        })
+    })
+}
+
 impl RdsApi for InMemoryRds {
     fn describe_db_instance<'a>(&'a self, identifier: &'a str) -> RdsFuture<'a, DbInstance> {
         self.record("DescribeDBInstances", identifier);
-        let found = self
-            .instances
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(identifier_of(identifier))
-            .cloned();
-        Box::pin(async move {
-            found.ok_or_else(|| RdsError::NotFound {
-                kind: "instance",
-                identifier: identifier.to_owned(),
-            })
-        })
+        lookup(&self.instances, "instance", identifier)
     }
 
     fn describe_db_cluster<'a>(&'a self, identifier: &'a str) -> RdsFuture<'a, DbCluster> {
         self.record("DescribeDBClusters", identifier);
-        let found = self
-            .clusters
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(identifier_of(identifier))
-            .cloned();
-        Box::pin(async move {
-            found.ok_or_else(|| RdsError::NotFound {
-                kind: "cluster",
-                identifier: identifier.to_owned(),
-            })
-        })
+        lookup(&self.clusters, "cluster", identifier)
     }
 }
