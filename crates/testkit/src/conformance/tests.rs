@@ -149,9 +149,9 @@ fn fixture(flaw: Flaw) -> impl AsyncFn() -> ServiceFixture {
 #[tokio::test]
 async fn a_correct_rotator_conforms_quickly_with_every_call_crashed() {
     let report = run(fixture(Flaw::None)).await;
-    assert_eq!(report.calls_in_a_rotation(), 11, "{report}");
+    assert_eq!(report.calls_in_a_rotation(), 12, "{report}");
     assert_eq!(report.external_operations, ["set password"]);
-    assert_eq!(report.crashes_injected, 2 * (11 + 1), "{report}");
+    assert_eq!(report.crashes_injected, 2 * (12 + 1), "{report}");
     assert_eq!(report.crashes_not_fired, 0, "{report}");
     assert_eq!(report.lockouts, 0);
     assert_eq!(
