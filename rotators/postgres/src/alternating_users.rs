@@ -15,7 +15,6 @@ use crate::error::PgError;
 use crate::identity::verify_login;
 use crate::roles::set_alternate_password;
 use crate::secret::{MAX_IDENTIFIER_BYTES, POSTGRES};
-use crate::sql::Verifier;
 
 /// Rotates between two users, `name` and `name_clone`, with the master secret named by
 /// `masterarn`. The clone is created on the first rotation; see the crate documentation for
@@ -86,9 +85,10 @@ impl Rotator for AlternatingUsers {
     }
 
     /// setSecret: validates the pair and the master secret, proves AWSCURRENT logs in, then as the master (in one
-    /// transaction) creates the clone if it is missing, or checks that the existing role is the
-    /// clone, and applies the pending password as a SCRAM verifier. There is no probe login with
-    /// AWSPENDING, so a rotation never fails a login.
+    /// transaction) checks the master's privileges, creates the clone if it is missing, or checks
+    /// that the existing role is the clone, and applies the pending password as a verifier of
+    /// the kind the server stores (SCRAM-SHA-256, or md5 where `password_encryption` is md5).
+    /// There is no probe login with AWSPENDING, so a rotation never fails a login.
     ///
     /// Second run: the role exists and is the clone, so the same password is applied again
     /// under a fresh salt, which changes nothing a login can observe.
@@ -104,13 +104,12 @@ impl Rotator for AlternatingUsers {
         let master_secret = verify_master(ctx, &POSTGRES, &current).await?;
         self.prove_current(&current, ctx.deadline()).await?;
         let session = self.master_session(ctx, &master_secret).await?;
-        let verifier = Verifier::of(&pending.password);
-        let result = set_alternate_password(&session, &pair, &pending.username, &verifier).await;
+        let result = set_alternate_password(&session, &pair, &pending.username, &pending.password).await;
         session.close().await;
         result?;
         tracing::info!(
             secret_id = ctx.secret_id(),
-            "pending user's password set with a client-side SCRAM verifier"
+            "pending user's password set with a client-side verifier"
         );
         Ok(())
     }

@@ -123,6 +123,18 @@ pub enum PgError {
         /// Which rule it breaks.
         reason: &'static str,
     },
+    /// The master user lacks a privilege the rotation needs. Found before anything changed (or
+    /// refused by the server inside the rotation's transaction, which then rolls back).
+    #[error("the master user may not {action} role {role:?}: {requirement}; nothing was changed")]
+    MasterLacksPrivilege {
+        /// What the rotation needed to do: `create the alternate`, `grant membership in`, `set
+        /// the password of`.
+        action: &'static str,
+        /// The role it needed to do it to.
+        role: String,
+        /// What the master needs for it, on this server's version.
+        requirement: &'static str,
+    },
     /// A role-level setting of the original role cannot be copied safely.
     #[error("role setting {name:?} of the original role cannot be copied")]
     UnsupportedRoleSetting {
@@ -192,6 +204,7 @@ impl Classify for PgError {
             Self::CurrentRefused => "PostgresCurrentRefused",
             Self::RoleMissing { .. } => "PostgresRoleMissing",
             Self::NotOurAlternate { .. } => "PostgresNotOurAlternate",
+            Self::MasterLacksPrivilege { .. } => "PostgresMasterLacksPrivilege",
             Self::UnsupportedRoleSetting { .. } => "PostgresUnsupportedRoleSetting",
             Self::WrongUser { .. } => "PostgresWrongUser",
             Self::Injected(fault) => fault.error_type(),

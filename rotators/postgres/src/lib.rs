@@ -5,7 +5,7 @@
 //!
 //! | | AWS's functions | rotor-postgres |
 //! |---|---|---|
-//! | new password on the wire | plaintext in `ALTER USER … PASSWORD '…'` (lands in `log_statement` logs) | a SCRAM-SHA-256 verifier computed on the client; the plaintext never leaves the function |
+//! | new password on the wire | plaintext in `ALTER USER … PASSWORD '…'` (lands in `log_statement` logs) | a verifier computed on the client, in the format `password_encryption` asks for (SCRAM-SHA-256, or md5 on a server set to md5); the plaintext never leaves the function |
 //! | TLS | tried, then silently retried in plaintext | verify-full (system roots + optional CA bundle); plaintext only with `"ssl": false` or `ROTOR_TLS=disable` |
 //! | failed logins per healthy rotation | 1–2 (the "is pending already set?" probe) | 0 |
 //! | lost password after a cancelled rotation | permanent failure | recovered from recent versions |
@@ -31,6 +31,40 @@
 //! agree on host, port and database and name the same user (single user) or the `_clone` pair
 //! (alternating users). The master secret must name the child's host and port.
 //!
+//! ## Password format
+//!
+//! rotor reads `password_encryption` in the session that changes the password (the user's own
+//! for single user, the master's for alternating users) and sends a verifier of that kind:
+//! SCRAM-SHA-256 everywhere, except on a server (or for a role or database) set to `md5`, where
+//! it sends `md5` + hex(md5(password ‖ role name)), so clients that only speak md5 keep working.
+//! That is what a plaintext `ALTER ROLE … PASSWORD` would have stored, without the plaintext.
+//!
+//! ## What the master needs
+//!
+//! The master does not need to be a superuser; an RDS or Aurora master (`CREATEROLE CREATEDB`,
+//! member of `rds_superuser`) is enough for roles it created itself. Exactly:
+//!
+//! - **`CREATEROLE`**, to create the clone and set passwords. The clone copies the original's
+//!   attributes, so the master must be allowed to give them: from PostgreSQL 16 it must hold
+//!   `CREATEDB`, `REPLICATION` or `BYPASSRLS` itself to copy them; before 16, `REPLICATION` and
+//!   `BYPASSRLS` need a superuser. A superuser original cannot be cloned by a non-superuser.
+//! - **PostgreSQL 16 and later: `ADMIN OPTION` on the original and on every role the original is
+//!   directly a member of** (`GRANT name TO name_clone` and the copied memberships need it), and
+//!   on the role whose password is set. A `CREATEROLE` role gets `ADMIN OPTION` on every role it
+//!   creates, so this holds for roles the master created (the usual case on RDS), including the
+//!   clone. For a role someone else created, a holder of `ADMIN OPTION` on it grants it without
+//!   handing the master the role's privileges:
+//!   `GRANT app TO master WITH ADMIN OPTION, INHERIT FALSE, SET FALSE` (likewise for the groups
+//!   of `app`, and for an existing `app_clone`). Up to PostgreSQL 15, `CREATEROLE` alone manages
+//!   every role that is not a superuser.
+//! - the right to set every parameter the original has a role-level setting for (a
+//!   superuser-only parameter such as `log_statement` needs `GRANT SET ON PARAMETER`).
+//!
+//! These are checked inside the rotation's transaction before the first change, and a missing
+//! one is [`PgError::MasterLacksPrivilege`] naming the role and what is needed. A refusal the
+//! checks do not foresee fails the same transaction, which rolls back: a clone is never left
+//! half made.
+//!
 //! ## Alternating users: what the clone gets, and what it does not
 //!
 //! On the first rotation the clone (`name_clone`) does not exist. As the master, in one
@@ -45,7 +79,7 @@
 //! - **role-level settings** (`ALTER ROLE name [IN DATABASE db] SET …`), list settings such as
 //!   `search_path` element by element;
 //! - a **marker comment** saying it is rotor's alternate of the original;
-//! - the pending password, as a SCRAM verifier inside `CREATE ROLE`.
+//! - the pending password, as a verifier inside `CREATE ROLE` (see [Password format](#password-format)).
 //!
 //! Not copied:
 //!
@@ -117,11 +151,13 @@ mod alternating_users;
 mod connect;
 mod error;
 mod identity;
+mod privileges;
 mod roles;
 mod secret;
 mod single_user;
 pub mod sql;
 mod tls;
+mod verifier;
 
 pub use alternating_users::AlternatingUsers;
 pub use error::PgError;

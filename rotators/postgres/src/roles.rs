@@ -2,16 +2,23 @@
 //! take over a role that is not provably the alternate, and setting the pending password.
 //!
 //! Everything runs as the master user in one transaction, so a failure or a crash leaves the
-//! catalog as it was, and a repeat converges.
+//! catalog as it was, and a repeat converges. The master's privileges are checked (see
+//! [`MasterRights`]) before the first change.
 
 use rotor_core::database::UserPair;
+use secrecy::SecretString;
 use tokio_postgres::Row;
 
 use crate::connect::Session;
 use crate::error::PgError;
+use crate::privileges::{MasterRights, refused_as_lacking};
 use crate::sql::{
     RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role, grant_role,
 };
+
+/// What the master needs to create the clone, when the server refuses a statement for lack of
+/// privilege in a way [`MasterRights`] does not model.
+const CREATE_REQUIREMENT: &str = "CREATEROLE, plus each attribute it copies from the original      (PostgreSQL 16 and later: CREATEDB, REPLICATION or BYPASSRLS held by the master itself;      before 16: REPLICATION and BYPASSRLS need a superuser)";
 
 // Master sessions run these on a pinned `search_path` (see `connect::PINNED_SEARCH_PATH`), and
 // every relation, function, operator and type in them is schema-qualified as well, so neither a
@@ -98,7 +105,9 @@ pub fn marker_comment(original: &str) -> String {
 }
 
 /// Gives `pending_user` (one of `pair`) the pending password, creating the clone first when it
-/// does not exist. One transaction: `BEGIN`, inspect, create or check, set, `COMMIT`.
+/// does not exist. One transaction: `BEGIN`, inspect, check the master's rights, create or
+/// check, set, `COMMIT`. The verifier is of the kind the master's session stores
+/// (`password_encryption`): md5 on a server set to md5, SCRAM-SHA-256 otherwise.
 ///
 /// Second run: the clone exists and is linked to the original, so only the verifier is applied
 /// again, which changes nothing a login can observe.
@@ -106,7 +115,7 @@ pub(crate) async fn set_alternate_password(
     session: &Session,
     pair: &UserPair,
     pending_user: &str,
-    verifier: &Verifier,
+    password: &SecretString,
 ) -> Result<(), PgError> {
     session.execute("BEGIN", "BEGIN").await?;
     let rows = session
@@ -126,7 +135,7 @@ pub(crate) async fn set_alternate_password(
         role: pair.original.clone(),
     })?;
     match clone {
-        None if pending_user == pair.clone => create_clone(session, pair, &original, verifier).await?,
+        None if pending_user == pair.clone => create_clone(session, pair, &original, password).await?,
         None => {
             return Err(PgError::RoleMissing {
                 role: pair.clone.clone(),
@@ -134,9 +143,24 @@ pub(crate) async fn set_alternate_password(
         }
         Some(clone) => {
             check_alternate(pair, &original, &clone, pending_user == pair.clone)?;
+            let rights = MasterRights::read(session, &[pending_user]).await?;
+            rights.may_set_password(pending_user)?;
+            let verifier = Verifier::for_role(rights.encryption(), pending_user, password);
             session
-                .execute_secret("ALTER ROLE PASSWORD", &alter_password(pending_user, verifier))
-                .await?;
+                .execute_secret("ALTER ROLE PASSWORD", &alter_password(pending_user, &verifier))
+                .await
+                .map_err(|error| {
+                    refused_as_lacking(
+                        error,
+                        "set the password of",
+                        pending_user,
+                        "CREATEROLE (PostgreSQL 16 and later: and ADMIN OPTION on it)",
+                    )
+                })?;
+            tracing::info!(
+                password_encryption = rights.encryption().as_str(),
+                "set the pending user's password"
+            );
         }
     }
     session.execute("COMMIT", "COMMIT").await
@@ -170,13 +194,25 @@ fn check_alternate(
     Ok(())
 }
 
+/// A refused `GRANT group TO clone`, as the master's missing privilege.
+fn grant_refused(error: PgError, group: &str) -> PgError {
+    refused_as_lacking(
+        error,
+        "grant membership in",
+        group,
+        "ADMIN OPTION on it (CREATEROLE suffices before PostgreSQL 16)",
+    )
+}
+
 /// Creates the clone with the pending password and the original's attributes, membership in the
-/// original, the original's direct memberships and its role-level settings, then marks it.
+/// original, the original's direct memberships and its role-level settings, then marks it. The
+/// master's right to grant each membership is checked before `CREATE ROLE`; a statement the
+/// server still refuses for lack of privilege fails the transaction, which rolls back.
 async fn create_clone(
     session: &Session,
     pair: &UserPair,
     original: &RoleInfo,
-    verifier: &Verifier,
+    password: &SecretString,
 ) -> Result<(), PgError> {
     let memberships = session
         .query("SELECT memberships", MEMBERSHIPS, &[&pair.original])
@@ -186,15 +222,26 @@ async fn create_clone(
         .await?;
     // Every statement is built before the first is sent, so a setting that cannot be copied
     // fails the rotation before anything changes.
-    let mut grants = Vec::with_capacity(memberships.len());
+    let mut groups = Vec::with_capacity(memberships.len());
     for row in &memberships {
         let unexpected = |_| PgError::UnexpectedResult {
             operation: "SELECT memberships",
         };
         let group: String = row.try_get(0).map_err(unexpected)?;
         let admin: bool = row.try_get(1).map_err(unexpected)?;
-        grants.push(grant_role(&group, &pair.clone, admin));
+        groups.push((group, admin));
     }
+    let mut targets = vec![pair.original.as_str()];
+    targets.extend(groups.iter().map(|(group, _)| group.as_str()));
+    let rights = MasterRights::read(session, &targets).await?;
+    rights.may_create(&pair.clone)?;
+    for target in &targets {
+        rights.may_grant(target)?;
+    }
+    let grants: Vec<(&str, String)> = groups
+        .iter()
+        .map(|(group, admin)| (group.as_str(), grant_role(group, &pair.clone, *admin)))
+        .collect();
     let mut role_settings = Vec::with_capacity(settings.len());
     for row in &settings {
         let unexpected = |_| PgError::UnexpectedResult {
@@ -210,30 +257,50 @@ async fn create_clone(
         role_settings.push(statement);
     }
 
+    let verifier = Verifier::for_role(rights.encryption(), &pair.clone, password);
+    let on_clone = |error| refused_as_lacking(error, "create the alternate", &pair.clone, CREATE_REQUIREMENT);
     session
         .execute_secret(
             "CREATE ROLE",
-            &create_role(&pair.clone, &original.attributes, verifier),
+            &create_role(&pair.clone, &original.attributes, &verifier),
         )
-        .await?;
+        .await
+        .map_err(on_clone)?;
     session
         .execute("GRANT original", &grant_role(&pair.original, &pair.clone, false))
-        .await?;
-    for grant in &grants {
-        session.execute("GRANT membership", grant).await?;
+        .await
+        .map_err(|error| grant_refused(error, &pair.original))?;
+    for (group, grant) in &grants {
+        session
+            .execute("GRANT membership", grant)
+            .await
+            .map_err(|error| grant_refused(error, group))?;
     }
     for setting in &role_settings {
-        session.execute_redacted("ALTER ROLE SET", setting).await?;
+        session
+            .execute_redacted("ALTER ROLE SET", setting)
+            .await
+            .map_err(|error| {
+                refused_as_lacking(
+                    error,
+                    "copy the role-level settings to",
+                    &pair.clone,
+                    "the right to set each parameter the original has a role-level setting for \
+                     (a superuser-only parameter needs SUPERUSER or GRANT SET ON PARAMETER)",
+                )
+            })?;
     }
     session
         .execute(
             "COMMENT ON ROLE",
             &comment_on_role(&pair.clone, &marker_comment(&pair.original)),
         )
-        .await?;
+        .await
+        .map_err(on_clone)?;
     tracing::info!(
         copied_memberships = grants.len(),
         copied_settings = role_settings.len(),
+        password_encryption = rights.encryption().as_str(),
         "created the alternate role"
     );
     Ok(())

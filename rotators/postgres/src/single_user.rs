@@ -7,17 +7,33 @@ use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 
+use crate::connect::Session;
 use crate::connect::{Login, connect};
+use crate::error::PgError;
 use crate::identity::verify_login;
 use crate::secret::POSTGRES;
-use crate::sql::{Verifier, alter_password};
+use crate::sql::{PasswordEncryption, Verifier, alter_password};
+
+/// `ALTER ROLE user PASSWORD '<verifier>'` in the user's own session, with the verifier of the
+/// kind that session stores (`password_encryption`, which a role-level setting can change).
+async fn change_own_password(
+    session: &Session,
+    user: &str,
+    password: &secrecy::SecretString,
+) -> Result<PasswordEncryption, PgError> {
+    let encryption = PasswordEncryption::of_session(session).await?;
+    let statement = alter_password(user, &Verifier::for_role(encryption, user, password));
+    session.execute_secret("ALTER ROLE PASSWORD", &statement).await?;
+    Ok(encryption)
+}
 
 /// Rotates the password of the user the secret names, logged in as that user.
 ///
 /// setSecret logs in with AWSCURRENT first, so a healthy rotation never fails a login. If
 /// AWSCURRENT is refused, AWSPENDING is tried (success means a previous run already set it),
 /// then AWSPREVIOUS, then the newest unlabelled versions (a password set by a rotation that was
-/// later cancelled). The new password is sent as a client-computed SCRAM verifier.
+/// later cancelled). The new password is sent as a client-computed verifier: md5 when the
+/// session's `password_encryption` is md5, SCRAM-SHA-256 otherwise.
 #[derive(Debug, Clone, Default)]
 pub struct SingleUser {
     faults: FaultPoints,
@@ -49,7 +65,8 @@ impl Rotator for SingleUser {
     }
 
     /// setSecret: validates AWSPENDING against AWSCURRENT, logs in (current → pending → previous
-    /// → recent versions) and sets the pending password with `ALTER ROLE … PASSWORD '<verifier>'`.
+    /// → recent versions), reads `password_encryption` and sets the pending password with
+    /// `ALTER ROLE … PASSWORD '<verifier>'`.
     ///
     /// Second run: AWSCURRENT is refused (one failed login, inherent to single-user), AWSPENDING
     /// logs in, and nothing is changed.
@@ -70,13 +87,13 @@ impl Rotator for SingleUser {
             session.close().await;
             return Ok(());
         }
-        let statement = alter_password(&pending.username, &Verifier::of(&pending.password));
-        let changed = session.execute_secret("ALTER ROLE PASSWORD", &statement).await;
+        let changed = change_own_password(&session, &pending.username, &pending.password).await;
         session.close().await;
-        changed?;
+        let encryption = changed?;
         tracing::info!(
             secret_id = ctx.secret_id(),
-            "password changed with a client-side SCRAM verifier"
+            password_encryption = encryption.as_str(),
+            "password changed with a client-side verifier"
         );
         Ok(())
     }

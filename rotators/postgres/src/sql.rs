@@ -1,36 +1,14 @@
-//! Statement text: quoting, SCRAM verifiers, and role settings.
+//! Statement text: quoting, password clauses, and role settings.
 //!
 //! `CREATE ROLE`, `ALTER ROLE` and `GRANT` take no bind parameters, so names and literals are
 //! quoted here with `postgres-protocol`'s escaping, which matches libpq's. Passwords never appear
-//! in a statement: the client computes the SCRAM-SHA-256 verifier and sends only that, so the
+//! in a statement: the client computes the verifier (see [`Verifier`]) and sends only that, so the
 //! plaintext cannot reach the server's statement log, `pg_stat_statements` or an audit trail.
 
 use postgres_protocol::escape::{escape_identifier, escape_literal};
 use secrecy::{ExposeSecret, SecretString};
 
-/// A SCRAM-SHA-256 verifier (`SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`), computed on the
-/// client with a fresh random salt. It is not the password, but it is still kept out of logs
-/// and errors because it permits an offline guessing attack.
-pub struct Verifier(SecretString);
-
-impl std::fmt::Debug for Verifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Verifier([REDACTED])")
-    }
-}
-
-impl Verifier {
-    /// The verifier of `password`, after SASLprep as the server applies it at login.
-    pub fn of(password: &SecretString) -> Self {
-        let verifier = postgres_protocol::password::scram_sha_256(password.expose_secret().as_bytes());
-        Self(SecretString::from(verifier))
-    }
-
-    /// `PASSWORD '<verifier>'`, for `CREATE ROLE` and `ALTER ROLE`.
-    fn password_clause(&self) -> String {
-        format!("PASSWORD {}", escape_literal(self.0.expose_secret()))
-    }
-}
+pub use crate::verifier::{PasswordEncryption, Verifier};
 
 /// A statement that carries a verifier. `Debug` is redacted; only the session sends the text.
 pub struct SecretStatement(SecretString);
@@ -254,15 +232,6 @@ mod tests {
         assert!(create.text().contains("NOINHERIT"));
         assert!(!create.text().contains("horse"));
         assert!(!format!("{verifier:?} {alter:?} {create:?}").contains("SCRAM"));
-    }
-
-    #[test]
-    fn fresh_salts_make_every_verifier_different() {
-        let password = SecretString::from("same");
-        assert_ne!(
-            Verifier::of(&password).0.expose_secret(),
-            Verifier::of(&password).0.expose_secret()
-        );
     }
 
     #[test]

@@ -13,8 +13,11 @@ mod postgres {
     pub mod crash;
     pub mod hostile;
     pub mod logs;
+    pub mod md5;
+    pub mod rds_master;
     pub mod single_user;
     pub mod support;
     pub mod tls;
     pub mod trust_boundary;
+    pub mod versions;
 }

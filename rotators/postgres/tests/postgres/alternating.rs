@@ -1,34 +1,49 @@
-//! Alternating-users rotation against a real server, with a CREATEROLE (not superuser) master.
+//! Alternating-users rotation against a real server, with an RDS-like master (CREATEROLE, not a
+//! superuser) that created the application's roles, as on RDS.
 
 use rotor_core::secrets_manager::PutSecretValue;
 use rotor_core::{InMemorySecretsManager, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome};
 use rotor_postgres::AlternatingUsers;
+use rotor_testkit::PostgresOptions;
 use serde_json::json;
 
 use super::support::{Db, Harness, error_type, store_master};
+use super::versions;
 
 const INITIAL: &str = "initial-Password-1";
 const MASTER: &str = "master-Password-1";
 
-/// A server with `master` (CREATEROLE) and `app`, which has attributes, a group, settings and a
+/// A server with an RDS-like `master` and `app`, which has attributes, a group, settings and a
 /// table worth copying; and a harness whose secret names `app` and the master secret.
 async fn app_db() -> (Db, Harness<AlternatingUsers>) {
     let db = Db::start().await;
-    db.create_user("master", MASTER, "CREATEROLE").await;
-    db.create_user("app", INITIAL, "CREATEDB CONNECTION LIMIT 7")
+    let harness = set_up_app(&db).await;
+    (db, harness)
+}
+
+/// [`app_db`] on PostgreSQL `major`, or `None` when it is not installed and not required.
+pub async fn app_db_on(major: u32) -> Option<(Db, Harness<AlternatingUsers>)> {
+    let db = versions::start(major, PostgresOptions::new(), false).await?;
+    let harness = set_up_app(&db).await;
+    Some((db, harness))
+}
+
+/// The roles of [`app_db`]: `master` created `app` and its group `readers`.
+async fn set_up_app(db: &Db) -> Harness<AlternatingUsers> {
+    db.create_rds_master("master", MASTER).await;
+    db.create_user_as("master", "app", INITIAL, "CREATEDB CONNECTION LIMIT 7")
+        .await;
+    db.psql_as("master", "CREATE ROLE readers NOLOGIN; GRANT readers TO app;")
         .await;
     db.psql(
-        "CREATE ROLE readers NOLOGIN;
-         GRANT readers TO app;
-         ALTER ROLE app SET search_path = \"$user\", public, \"we ird\";
+        "ALTER ROLE app SET search_path = \"$user\", public, \"we ird\";
          ALTER ROLE app IN DATABASE postgres SET statement_timeout = '5s';
          CREATE TABLE app_data (x int);
          INSERT INTO app_data VALUES (42);
          ALTER TABLE app_data OWNER TO app;",
     )
     .await;
-    let harness = harness_for(&db, "app", INITIAL, MASTER);
-    (db, harness)
+    harness_for(db, "app", INITIAL, MASTER)
 }
 
 fn harness_for(db: &Db, user: &str, password: &str, master_password: &str) -> Harness<AlternatingUsers> {
@@ -41,9 +56,12 @@ fn harness_for(db: &Db, user: &str, password: &str, master_password: &str) -> Ha
     })
 }
 
-#[tokio::test]
-async fn alternating_rotation_creates_the_clone_and_both_users_work() {
-    let (db, harness) = app_db().await;
+/// A scenario of the version matrix ([`versions`]): three rotations, so the master creates the
+/// clone, then sets the original's password, then the clone's.
+pub async fn alternating_rotation_creates_the_clone_and_both_users_work(major: u32) {
+    let Some((db, harness)) = app_db_on(major).await else {
+        return;
+    };
 
     harness.rotate().await.unwrap();
 
@@ -106,6 +124,20 @@ async fn alternating_rotation_creates_the_clone_and_both_users_work() {
     assert!(db.can_login("app", &new_password).await);
     assert!(db.can_login("app_clone", &clone_password).await);
     assert!(!db.can_login("app", INITIAL).await);
+    let failed_so_far = db.failed_logins();
+
+    harness.rotate().await.unwrap();
+
+    let (clone_again, newest) = harness.credential(StagingLabel::Current).await;
+    assert_eq!(
+        db.failed_logins(),
+        failed_so_far,
+        "the third rotation fails no login either"
+    );
+    assert_eq!(clone_again, "app_clone");
+    assert!(db.can_login("app_clone", &newest).await);
+    assert!(db.can_login("app", &new_password).await);
+    assert!(!db.can_login("app_clone", &clone_password).await);
 }
 
 #[tokio::test]
@@ -130,8 +162,8 @@ async fn each_step_run_twice_converges() {
     );
 }
 
-#[tokio::test]
-async fn an_existing_role_that_is_not_provably_the_clone_is_never_taken_over() {
+/// A scenario of the version matrix ([`versions`]).
+pub async fn an_existing_role_that_is_not_provably_the_clone_is_never_taken_over(major: u32) {
     let cases = [
         (
             "CREATE ROLE app_clone LOGIN PASSWORD 'theirs';",
@@ -148,7 +180,9 @@ async fn an_existing_role_that_is_not_provably_the_clone_is_never_taken_over() {
         ),
     ];
     for (setup, reason) in cases {
-        let (db, harness) = app_db().await;
+        let Some((db, harness)) = app_db_on(major).await else {
+            return;
+        };
         db.psql(setup).await;
 
         let (step, error) = harness.rotate().await.unwrap_err();
@@ -188,7 +222,7 @@ async fn a_secret_whose_current_credential_fails_cannot_make_the_master_act() {
 #[tokio::test]
 async fn the_masters_pending_value_is_used_when_its_current_value_is_refused() {
     let db = Db::start().await;
-    db.create_user("master", MASTER, "CREATEROLE").await;
+    db.create_rds_master("master", MASTER).await;
     db.create_user("app", INITIAL, "").await;
     let harness = harness_for(&db, "app", INITIAL, "stale-master-password");
     let master_arn = harness.model().secret_arns()[0].clone();
@@ -215,7 +249,7 @@ async fn the_masters_pending_value_is_used_when_its_current_value_is_refused() {
 #[tokio::test]
 async fn a_master_secret_for_another_host_is_refused() {
     let db = Db::start().await;
-    db.create_user("master", MASTER, "CREATEROLE").await;
+    db.create_rds_master("master", MASTER).await;
     db.create_user("app", INITIAL, "").await;
     let model = InMemorySecretsManager::new();
     let mut master = db.secret("master", MASTER);
@@ -245,7 +279,7 @@ async fn a_master_secret_for_another_host_is_refused() {
 async fn a_username_too_long_for_its_clone_is_refused_at_create_secret() {
     let db = Db::start().await;
     let long = "a".repeat(58);
-    db.create_user("master", MASTER, "CREATEROLE").await;
+    db.create_rds_master("master", MASTER).await;
     db.create_user(&long, INITIAL, "").await;
     let harness = harness_for(&db, &long, INITIAL, MASTER);
 

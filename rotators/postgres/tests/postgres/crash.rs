@@ -4,10 +4,12 @@
 
 use rotor_core::{Rotator, StagingLabel};
 use rotor_postgres::{AlternatingUsers, SingleUser};
+use rotor_testkit::PostgresOptions;
 use rotor_testkit::faults::FaultTiming;
 use serde_json::json;
 
 use super::support::{Db, Harness, store_master};
+use super::versions;
 
 const INITIAL: &str = "initial-Password-1";
 const MASTER: &str = "master-Password-1";
@@ -37,20 +39,26 @@ async fn single_user() -> (Db, Harness<SingleUser>) {
     (db, harness)
 }
 
+/// An RDS-like master that created `app` and its group, on the default server.
 async fn alternating_users() -> (Db, Harness<AlternatingUsers>) {
     let db = Db::start().await;
-    db.create_user("master", MASTER, "CREATEROLE").await;
-    db.create_user("app", INITIAL, "").await;
-    db.psql("CREATE ROLE readers NOLOGIN; GRANT readers TO app; ALTER ROLE app SET search_path = public;")
+    let harness = alternating_users_on(&db).await;
+    (db, harness)
+}
+
+async fn alternating_users_on(db: &Db) -> Harness<AlternatingUsers> {
+    db.create_rds_master("master", MASTER).await;
+    db.create_user_as("master", "app", INITIAL, "").await;
+    db.psql_as("master", "CREATE ROLE readers NOLOGIN; GRANT readers TO app;")
         .await;
+    db.psql("ALTER ROLE app SET search_path = public;").await;
     let model = rotor_core::InMemorySecretsManager::new();
-    let master_arn = store_master(&model, &db, "master", MASTER);
+    let master_arn = store_master(&model, db, "master", MASTER);
     let mut secret = db.secret("app", INITIAL);
     secret["masterarn"] = json!(master_arn);
-    let harness = Harness::with_store(model, &secret, |faults| {
+    Harness::with_store(model, &secret, |faults| {
         AlternatingUsers::new().with_fault_points(faults)
-    });
-    (db, harness)
+    })
 }
 
 /// Arms the k-th operation of `target`; returns whether a fault is still waiting.
@@ -141,9 +149,13 @@ async fn alternating_users_converge_after_a_crash_at_every_secrets_manager_call(
     assert!(crashes >= 40, "{crashes} crashes");
 }
 
-#[tokio::test]
-async fn alternating_users_converge_after_a_crash_at_every_database_operation() {
-    let (db, harness) = alternating_users().await;
+/// A scenario of the version matrix ([`versions`]): every statement of the clone's creation and
+/// of the password changes, under the server's version rules.
+pub async fn alternating_users_converge_after_a_crash_at_every_database_operation(major: u32) {
+    let Some(db) = versions::start(major, PostgresOptions::new(), false).await else {
+        return;
+    };
+    let harness = alternating_users_on(&db).await;
     let crashes = crash_everywhere(&db, &harness, Target::Database, true).await;
     assert!(crashes >= 60, "{crashes} crashes");
 }

@@ -55,7 +55,7 @@ async fn hostile_usernames_rotate_as_themselves_and_nothing_else() {
 #[tokio::test]
 async fn hostile_usernames_get_hostile_clones_quoted_correctly() {
     let db = Db::start().await;
-    db.create_user("master", "master-pw", "CREATEROLE").await;
+    db.create_rds_master("master", "master-pw").await;
     for name in &HOSTILE_NAMES[..4] {
         db.create_user(name, INITIAL, "").await;
         let model = rotor_core::InMemorySecretsManager::new();

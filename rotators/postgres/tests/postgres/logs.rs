@@ -14,7 +14,7 @@ const MASTER: &str = "master-Password-1";
 async fn trace_logs_of_full_rotations_hold_no_password_and_no_verifier() {
     let db = Db::start_tls().await;
     db.create_user("app", INITIAL, "").await;
-    db.create_user("master", MASTER, "CREATEROLE").await;
+    db.create_rds_master("master", MASTER).await;
     let capture = LogCapture::start();
 
     let single = Harness::new(&db.secret("app", INITIAL), |faults| {

@@ -4,7 +4,10 @@ use rotor_core::{StagingLabel, Step, StepOutcome};
 use rotor_postgres::SingleUser;
 use serde_json::Value;
 
+use rotor_testkit::PostgresOptions;
+
 use super::support::{Db, Harness, field};
+use super::versions;
 
 const INITIAL: &str = "initial-Password-1";
 
@@ -17,9 +20,15 @@ async fn app_db() -> (Db, Harness<SingleUser>) {
     (db, harness)
 }
 
-#[tokio::test]
-async fn single_user_rotation_changes_the_password_without_failed_logins_or_plaintext() {
-    let (db, harness) = app_db().await;
+/// A scenario of the version matrix ([`versions`]).
+pub async fn single_user_rotation_changes_the_password_without_failed_logins_or_plaintext(major: u32) {
+    let Some(db) = versions::start(major, PostgresOptions::new(), false).await else {
+        return;
+    };
+    db.create_user("app", INITIAL, "").await;
+    let harness = Harness::new(&db.secret("app", INITIAL), |faults| {
+        SingleUser::new().with_fault_points(faults)
+    });
 
     harness.rotate().await.unwrap();
 

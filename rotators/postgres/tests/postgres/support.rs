@@ -29,11 +29,78 @@ impl Db {
 
     /// TCP only with TLS, certificate from a CA made for this server.
     pub async fn start_tls() -> Self {
+        Self::start_with(PostgresOptions::new().tls(true)).await
+    }
+
+    /// A server started with `options`.
+    pub async fn start_with(options: PostgresOptions) -> Self {
         Self {
-            server: PostgresServer::start_with(PostgresOptions::new().tls(true))
+            server: PostgresServer::start_with(options)
                 .await
                 .expect("start PostgreSQL"),
         }
+    }
+
+    /// A master as RDS makes it: not a superuser, but `CREATEROLE CREATEDB` and a member (with
+    /// ADMIN OPTION) of `rds_superuser`, a NOLOGIN role holding the predefined roles an RDS
+    /// master can hand out. What it may do to other roles follows the server's version rules.
+    pub async fn create_rds_master(&self, name: &str, password: &str) {
+        self.psql(&format!(
+            "CREATE ROLE rds_superuser NOLOGIN;
+             GRANT pg_read_all_data, pg_write_all_data, pg_monitor, pg_signal_backend
+                TO rds_superuser WITH ADMIN OPTION;
+             CREATE ROLE {name} LOGIN CREATEROLE CREATEDB PASSWORD {password};
+             GRANT rds_superuser TO {name} WITH ADMIN OPTION;",
+            name = quote_identifier(name),
+            password = quote_literal(password),
+        ))
+        .await;
+    }
+
+    /// Runs `sql` as the superuser with `SET ROLE creator`, so objects and roles it creates are
+    /// `creator`'s, as if `creator` had logged in (PostgreSQL 16 and later give a `CREATEROLE`
+    /// creator ADMIN OPTION on the roles it creates).
+    pub async fn psql_as(&self, creator: &str, sql: &str) -> String {
+        self.psql(&format!(
+            "SET ROLE {};\n{sql}\nRESET ROLE;",
+            quote_identifier(creator)
+        ))
+        .await
+    }
+
+    /// Creates a login role as `creator` (see [`Db::psql_as`]).
+    pub async fn create_user_as(&self, creator: &str, name: &str, password: &str, options: &str) {
+        self.psql_as(
+            creator,
+            &format!(
+                "CREATE ROLE {} LOGIN {options} PASSWORD {};",
+                quote_identifier(name),
+                quote_literal(password)
+            ),
+        )
+        .await;
+    }
+
+    /// The stored password of `role` (`pg_authid.rolpassword`): a verifier, never a plaintext.
+    pub async fn stored_password(&self, role: &str) -> String {
+        self.psql(&format!(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = {};",
+            quote_literal(role)
+        ))
+        .await
+        .trim()
+        .to_owned()
+    }
+
+    /// Whether a role named `role` exists.
+    pub async fn role_exists(&self, role: &str) -> bool {
+        self.psql(&format!(
+            "SELECT count(*) FROM pg_roles WHERE rolname = {};",
+            quote_literal(role)
+        ))
+        .await
+        .trim()
+            == "1"
     }
 
     fn tls(&self) -> bool {

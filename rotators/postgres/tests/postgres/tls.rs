@@ -2,18 +2,21 @@
 
 use rotor_core::{StagingLabel, Step, StepOutcome};
 use rotor_postgres::{AlternatingUsers, SingleUser};
-use rotor_testkit::TestCa;
+use rotor_testkit::{PostgresOptions, TestCa};
 use serde_json::json;
 
 use super::support::{Db, Harness, error_type, store_master};
+use super::versions;
 
 const INITIAL: &str = "initial-Password-1";
 
-#[tokio::test]
-async fn rotations_run_over_verified_tls_with_the_secrets_ca_bundle() {
-    let db = Db::start_tls().await;
-    db.create_user("app", INITIAL, "").await;
-    db.create_user("master", "master-pw", "CREATEROLE").await;
+/// A scenario of the version matrix ([`versions`]), with an RDS-like master that created `app`.
+pub async fn rotations_run_over_verified_tls_with_the_secrets_ca_bundle(major: u32) {
+    let Some(db) = versions::start(major, PostgresOptions::new(), true).await else {
+        return;
+    };
+    db.create_rds_master("master", "master-pw").await;
+    db.create_user_as("master", "app", INITIAL, "").await;
     let secret = db.secret("app", INITIAL);
     assert!(secret.get("ssl").is_none(), "TLS is the default, not an opt-in");
     let single = Harness::new(&secret, |faults| SingleUser::new().with_fault_points(faults));
