@@ -2,8 +2,8 @@
 
 use std::time::SystemTime;
 
-use aws_config::{BehaviorVersion, SdkConfig};
 use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::primitives::DateTime;

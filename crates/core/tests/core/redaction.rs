@@ -26,7 +26,10 @@ fn json() -> SecretJson {
 }
 
 #[track_caller]
-#[expect(clippy::needless_pass_by_value, reason = "every caller passes a fresh format! result")]
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "every caller passes a fresh format! result"
+)]
 fn assert_redacted(what: &str, debug: String) {
     for needle in [PASSWORD, TOKEN, ACCESS_SECRET, SESSION_TOKEN] {
         assert!(!debug.contains(needle), "{what} prints a secret: {debug}");
