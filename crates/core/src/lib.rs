@@ -14,7 +14,9 @@
 //! - password generation with AWS's environment variables ([`PasswordPolicy`]);
 //! - what both database engines share ([`database`]): AWS's database secret format, the pair
 //!   checks, the order in which stored and master credentials are tried, and the trusted CAs;
-//! - Lambda glue ([`lambda::run`]) and logging that cannot leak secrets ([`logging`]).
+//! - Lambda glue ([`lambda::run`], or [`lambda::run_or_report`] for a rotator that reads settings
+//!   of its own: an invalid configuration is answered on every invocation, not a dead process)
+//!   and logging that cannot leak secrets whatever the log level says ([`logging`]).
 //!
 //! ## Design
 //!
