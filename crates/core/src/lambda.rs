@@ -41,7 +41,7 @@ pub async fn run<R: Rotator>(rotator: R) -> Result<(), lambda_runtime::Error> {
 /// of its own from the environment.
 ///
 /// An invalid configuration is answered, not a dead process: when `rotator` is an error, or the
-/// password settings are invalid ([`PolicyError`](crate::password::PolicyError)), the function
+/// password settings are invalid ([`PolicyError`]), the function
 /// still starts and answers every invocation with that error, and does nothing else: no
 /// Secrets Manager client is built, so nothing is read or written. The Lambda `errorType` is the
 /// error's [`Classify::error_type`] (`InvalidSetting.<VARIABLE>` for the password settings, e.g.
