@@ -34,7 +34,7 @@ pub struct Harness<R> {
 impl<R: Rotator> Harness<R> {
     /// Stores `secret` as AWSCURRENT of [`SECRET_NAME`] in `model` (which may already hold other
     /// secrets, e.g. a master) and builds the rotator with recording fault points.
-    #[allow(
+    #[expect(
         clippy::expect_used,
         reason = "a harness that cannot be set up fails the test"
     )]
@@ -71,7 +71,7 @@ impl<R: Rotator> Harness<R> {
     }
 
     /// What RotateSecret does first: an empty AWSPENDING version. Returns its token.
-    #[allow(
+    #[expect(
         clippy::expect_used,
         reason = "a harness that cannot start a rotation fails the test"
     )]

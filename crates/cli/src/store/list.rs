@@ -139,7 +139,7 @@ pub(super) async fn aws(store: &AwsStore, filter: &Filter) -> Result<Vec<SecretE
 }
 
 /// An SDK error as a port error, by the service's error code.
-#[allow(clippy::needless_pass_by_value, reason = "used as a map_err adapter")]
+#[expect(clippy::needless_pass_by_value, reason = "used as a map_err adapter")]
 pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>) -> SecretsManagerError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

@@ -84,7 +84,7 @@ pub async fn shared_sdk_config() -> &'static SdkConfig {
 }
 
 /// Maps an SDK error to the port's error by the service's error code.
-#[allow(clippy::needless_pass_by_value, reason = "used as a map_err adapter")]
+#[expect(clippy::needless_pass_by_value, reason = "used as a map_err adapter")]
 pub(crate) fn map_sdk_error<E, R>(error: SdkError<E, R>) -> SecretsManagerError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

@@ -66,7 +66,7 @@ impl Report {
     }
 
     /// Panics with every finding, one per line, when there is any.
-    #[allow(clippy::panic, reason = "a conformance failure is a test failure")]
+    #[expect(clippy::panic, reason = "a conformance failure is a test failure")]
     pub fn assert_conforms(&self) {
         if !self.passed() {
             panic!("the rotator does not conform:\n{self}");
