@@ -75,7 +75,9 @@
 //!   from PostgreSQL's defaults are spelled out; the master needs the right to grant them);
 //! - **membership in the original** (`GRANT name TO name_clone`): through it the clone holds
 //!   every privilege granted to the original, and can act on objects it owns;
-//! - **the original's direct role memberships**, with `ADMIN OPTION` where the original has it;
+//! - **the original's direct role memberships**, with `ADMIN OPTION` where the original has it
+//!   (and from PostgreSQL 16 on, the same `INHERIT` and `SET` options, so the clone never gets a
+//!   membership it could use in more ways than the original);
 //! - **role-level settings** (`ALTER ROLE name [IN DATABASE db] SET …`), list settings such as
 //!   `search_path` element by element;
 //! - a **marker comment** saying it is rotor's alternate of the original;

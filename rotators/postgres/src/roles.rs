@@ -13,7 +13,8 @@ use crate::connect::Session;
 use crate::error::PgError;
 use crate::privileges::{MasterRights, refused_as_lacking};
 use crate::sql::{
-    RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role, grant_role,
+    Membership, RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role,
+    grant_membership, grant_role,
 };
 
 /// What the master needs to create the clone, when the server refuses a statement for lack of
@@ -43,9 +44,13 @@ SELECT r.rolname::pg_catalog.text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.
  WHERE r.rolname OPERATOR(pg_catalog.=) $1::pg_catalog.name
     OR r.rolname OPERATOR(pg_catalog.=) $2::pg_catalog.name";
 
-/// The roles the original is directly a member of, with the ADMIN option if any grant has it.
+/// The roles the original is directly a member of, with each option if any grant has it. The
+/// INHERIT and SET options exist from PostgreSQL 16 on; read through `to_jsonb` they are NULL
+/// before, so one query serves every version.
 const MEMBERSHIPS: &str = "\
-SELECT g.rolname::pg_catalog.text, pg_catalog.bool_or(m.admin_option)
+SELECT g.rolname::pg_catalog.text, pg_catalog.bool_or(m.admin_option),
+       pg_catalog.bool_or((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'inherit_option')::pg_catalog.bool),
+       pg_catalog.bool_or((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'set_option')::pg_catalog.bool)
   FROM pg_catalog.pg_auth_members m
   JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
   JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.member
@@ -228,8 +233,12 @@ async fn create_clone(
             operation: "SELECT memberships",
         };
         let group: String = row.try_get(0).map_err(unexpected)?;
-        let admin: bool = row.try_get(1).map_err(unexpected)?;
-        groups.push((group, admin));
+        let membership = Membership {
+            admin: row.try_get(1).map_err(unexpected)?,
+            inherit: row.try_get(2).map_err(unexpected)?,
+            set: row.try_get(3).map_err(unexpected)?,
+        };
+        groups.push((group, membership));
     }
     let mut targets = vec![pair.original.as_str()];
     targets.extend(groups.iter().map(|(group, _)| group.as_str()));
@@ -240,7 +249,7 @@ async fn create_clone(
     }
     let grants: Vec<(&str, String)> = groups
         .iter()
-        .map(|(group, admin)| (group.as_str(), grant_role(group, &pair.clone, *admin)))
+        .map(|(group, membership)| (group.as_str(), grant_membership(group, &pair.clone, membership)))
         .collect();
     let mut role_settings = Vec::with_capacity(settings.len());
     for row in &settings {

@@ -117,6 +117,43 @@ pub fn grant_role(group: &str, member: &str, admin: bool) -> String {
     )
 }
 
+/// How a role is a member of a group: the options of `pg_auth_members`, combined over every
+/// grantor's grant. `inherit` and `set` exist from PostgreSQL 16 on; `None` before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Membership {
+    /// `ADMIN OPTION`: the member may grant the group to others.
+    pub admin: bool,
+    /// `INHERIT`: the member has the group's privileges without `SET ROLE`.
+    pub inherit: Option<bool>,
+    /// `SET`: the member may `SET ROLE` to the group.
+    pub set: Option<bool>,
+}
+
+/// `GRANT "group" TO "member"` with the options of `membership`: `WITH ADMIN OPTION` alone
+/// before PostgreSQL 16, `WITH ADMIN …, INHERIT …, SET …` when the options are known, so the
+/// member gets exactly the membership, never more.
+pub fn grant_membership(group: &str, member: &str, membership: &Membership) -> String {
+    let grant = format!(
+        "GRANT {} TO {}",
+        quote_identifier(group),
+        quote_identifier(member)
+    );
+    match (membership.inherit, membership.set) {
+        (Some(inherit), Some(set)) => format!(
+            "{grant} WITH ADMIN {}, INHERIT {}, SET {}",
+            sql_bool(membership.admin),
+            sql_bool(inherit),
+            sql_bool(set)
+        ),
+        _ if membership.admin => format!("{grant} WITH ADMIN OPTION"),
+        _ => grant,
+    }
+}
+
+fn sql_bool(value: bool) -> &'static str {
+    if value { "TRUE" } else { "FALSE" }
+}
+
 /// `COMMENT ON ROLE "role" IS '<text>'`.
 pub fn comment_on_role(role: &str, text: &str) -> String {
     format!(
@@ -249,6 +286,32 @@ mod tests {
         assert!(text.starts_with(
             "CREATE ROLE \"c\" WITH LOGIN CREATEDB CONNECTION LIMIT 5 VALID UNTIL '2030-01-01 00:00:00+00' PASSWORD"
         ));
+    }
+
+    #[test]
+    fn memberships_are_granted_with_exactly_their_options() {
+        let before_16 = Membership {
+            admin: true,
+            ..Membership::default()
+        };
+        let from_16 = Membership {
+            admin: false,
+            inherit: Some(false),
+            set: Some(true),
+        };
+
+        assert_eq!(
+            grant_membership("g", "c", &before_16),
+            "GRANT \"g\" TO \"c\" WITH ADMIN OPTION"
+        );
+        assert_eq!(
+            grant_membership("g", "c", &Membership::default()),
+            "GRANT \"g\" TO \"c\""
+        );
+        assert_eq!(
+            grant_membership("g", "c", &from_16),
+            "GRANT \"g\" TO \"c\" WITH ADMIN FALSE, INHERIT FALSE, SET TRUE"
+        );
     }
 
     #[test]

@@ -62,6 +62,13 @@ pub async fn alternating_rotation_creates_the_clone_and_both_users_work(major: u
     let Some((db, harness)) = app_db_on(major).await else {
         return;
     };
+    if major >= 16 {
+        db.psql_as(
+            "master",
+            "CREATE ROLE auditors NOLOGIN; GRANT auditors TO app WITH INHERIT FALSE, SET FALSE;",
+        )
+        .await;
+    }
 
     harness.rotate().await.unwrap();
 
@@ -96,6 +103,16 @@ pub async fn alternating_rotation_creates_the_clone_and_both_users_work(major: u
         )
         .await;
     assert_eq!(copied.trim(), "t|7|t|t|1|t");
+    if major >= 16 {
+        let options = "SELECT admin_option, inherit_option, set_option FROM pg_auth_members m
+                         JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
+                        WHERE g.rolname = 'auditors' AND r.rolname = '{}';";
+        assert_eq!(
+            db.psql(&options.replace("{}", "app_clone")).await.trim(),
+            "f|f|f",
+            "a membership is copied with its INHERIT and SET options"
+        );
+    }
     let settings =
         "SELECT setdatabase, setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
                     WHERE r.rolname = '{}' ORDER BY setdatabase;";
