@@ -12,6 +12,9 @@
 //!   trusted, for the setup helpers [`PostgresServer::psql`] and [`MariaDbServer::mariadb`].
 //! - **Observable.** PostgreSQL logs every connection and statement, MariaDB keeps a general query log, and both
 //!   logs are readable from the test, so a test can prove that a password never reached a log.
+//! - **Any installed PostgreSQL.** [`PostgresOptions::major`] picks one of [`postgres_installations`]: Debian's
+//!   packages and the server wheels `scripts/setup` puts into the venv (17 with TLS, 18 without).
+//!   [`PostgresOptions::md5_passwords`] runs a server that stores md5 and asks TCP clients for md5.
 //! - **Fast.** `initdb` and `mariadb-install-db` run once per machine and version into a cached template that is
 //!   copied per server (built under a file lock, renamed into place when complete).
 //! - **Leak-proof.** Dropping a server stops it and deletes its directory, also while a test panics. A test
