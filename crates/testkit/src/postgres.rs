@@ -132,7 +132,7 @@ impl PostgresServer {
         let (major, bin_dir) = (installation.major(), installation.bin_dir().to_path_buf());
         let account = OsAccount::for_server(SERVICE_ACCOUNT)?;
         let account = account.as_ref();
-        let version = server_version(&bin_dir).await?;
+        let version = server_version(&bin_dir, account).await?;
         let template = cached_template(&format!("pg-template-{version}"), |staging| {
             init_template(&bin_dir, account, staging)
         })
@@ -334,8 +334,10 @@ fn find_major(major: u32) -> Result<PostgresInstallation, LaunchError> {
 }
 
 /// The full server version, e.g. `15.20`: the template cache key, so a minor upgrade rebuilds the template.
-async fn server_version(bin_dir: &Path) -> Result<String, LaunchError> {
-    let mut command = Command::new(bin_dir.join("postgres"));
+/// Asked as the account the server will run as, so binaries that account cannot read or run (an unpacked
+/// wheel without read permission for others) fail here, with the command's error.
+async fn server_version(bin_dir: &Path, account: Option<&OsAccount>) -> Result<String, LaunchError> {
+    let mut command = command_as(account, &bin_dir.join("postgres"));
     command.arg("--version");
     let output = run(command, None).await?;
     // "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
