@@ -24,3 +24,11 @@ mod e2e {
     pub mod rotation;
     pub mod runtime_api;
 }
+
+/// template.yaml and examples/cdk, read as deployed: resources and least-privilege policies.
+mod template {
+    pub mod cdk;
+    pub mod cfn;
+    pub mod operations;
+    pub mod policies;
+}
