@@ -39,6 +39,7 @@ pub const POSTGRES_BIN_DIR_ENV: &str = "ROTOR_PG_BIN";
 #[must_use]
 pub struct PostgresOptions {
     tls: bool,
+    tls_names: Vec<String>,
     major: Option<u32>,
     md5: bool,
 }
@@ -53,6 +54,14 @@ impl PostgresOptions {
     /// `localhost` and `127.0.0.1` signed by a CA made for this server; see [`PostgresServer::ca_cert_path`].
     pub fn tls(mut self, required: bool) -> Self {
         self.tls = required;
+        self
+    }
+
+    /// Makes the TLS certificate valid for `name` as well, e.g. an RDS endpoint that a test
+    /// reaches on loopback through a resolver override. Implies [`tls`](Self::tls).
+    pub fn tls_name(mut self, name: &str) -> Self {
+        self.tls = true;
+        self.tls_names.push(name.to_owned());
         self
     }
 
@@ -146,7 +155,7 @@ impl PostgresServer {
         fs::write(&hba_file, hba_rules(options.tls, options.md5))
             .map_err(|error| LaunchError::io("write", &hba_file, error))?;
         let tls = if options.tls {
-            let ca = TestCa::generate()?;
+            let ca = TestCa::generate_for(&options.tls_names)?;
             let files = ca.install_for(&dir.subdir("tls", account)?, account)?;
             Some((ca, files))
         } else {

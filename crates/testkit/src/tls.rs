@@ -67,6 +67,15 @@ impl TestCa {
     /// # Errors
     /// [`TlsError::Generate`] when key generation or signing fails.
     pub fn generate() -> Result<Self, TlsError> {
+        Self::generate_for(&[])
+    }
+
+    /// Like [`generate`](Self::generate), with a server certificate that is valid for `extra_names`
+    /// too.
+    ///
+    /// # Errors
+    /// [`TlsError::Generate`] when key generation or signing fails.
+    pub fn generate_for(extra_names: &[String]) -> Result<Self, TlsError> {
         let generate = |item| move |source| TlsError::Generate { item, source };
 
         let ca_key = KeyPair::generate().map_err(generate("CA key"))?;
@@ -84,8 +93,9 @@ impl TestCa {
         let issuer = Issuer::new(ca_params, ca_key);
 
         let server_key = KeyPair::generate().map_err(generate("server key"))?;
-        let mut server_params = CertificateParams::new(SERVER_NAMES.map(String::from).to_vec())
-            .map_err(generate("server names"))?;
+        let mut names = SERVER_NAMES.map(String::from).to_vec();
+        names.extend_from_slice(extra_names);
+        let mut server_params = CertificateParams::new(names).map_err(generate("server names"))?;
         server_params
             .distinguished_name
             .push(DnType::CommonName, SERVER_NAMES[0]);

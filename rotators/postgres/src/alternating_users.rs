@@ -2,7 +2,8 @@
 //! not in use, so the credential applications hold keeps working throughout the rotation.
 
 use rotor_core::database::{
-    DatabaseSecret, VerifiedMaster, alternating_pending, check_alternating, master_login, verify_master,
+    DatabaseSecret, HostOverrides, VerifiedMaster, alternating_pending, check_alternating, master_login,
+    verify_master,
 };
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
@@ -22,6 +23,7 @@ use crate::secret::{MAX_IDENTIFIER_BYTES, POSTGRES};
 #[derive(Debug, Clone, Default)]
 pub struct AlternatingUsers {
     faults: FaultPoints,
+    hosts: HostOverrides,
 }
 
 impl AlternatingUsers {
@@ -37,10 +39,24 @@ impl AlternatingUsers {
         self
     }
 
+    /// Connects to overriding addresses for some host names, verifying TLS against the names
+    /// (tests only: see [`HostOverrides`]).
+    #[must_use]
+    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
+        self.hosts = hosts;
+        self
+    }
+
     /// Proves that AWSCURRENT logs in. Without this, anyone who can write this secret could name
     /// any role (say `postgres_clone`) and have the master create or reset a role for them.
     async fn prove_current(&self, current: &DatabaseSecret, deadline: Deadline) -> Result<(), PgError> {
-        match connect(&Login::of(current, "current"), deadline, &self.faults).await {
+        match connect(
+            &Login::of(current, "current").via(&self.hosts),
+            deadline,
+            &self.faults,
+        )
+        .await
+        {
             Ok(session) => {
                 session.close().await;
                 Ok(())
@@ -56,9 +72,9 @@ impl AlternatingUsers {
         ctx: &StepContext<'_>,
         master: &VerifiedMaster,
     ) -> Result<Session, RotatorError> {
-        let (faults, deadline) = (&self.faults, ctx.deadline());
+        let (faults, hosts, deadline) = (&self.faults, &self.hosts, ctx.deadline());
         master_login(ctx, master, move |label, master| async move {
-            connect(&Login::of(&master, label), deadline, faults)
+            connect(&Login::of(&master, label).via(hosts), deadline, faults)
                 .await
                 .map_err(RotatorError::from)
         })
@@ -120,14 +136,14 @@ impl Rotator for AlternatingUsers {
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
         let pending = DatabaseSecret::pending(ctx, &POSTGRES)?;
-        verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
+        verify_login(&pending, "pending", ctx.deadline(), &self.faults, &self.hosts).await?;
         Ok(())
     }
 
     /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
         let current = DatabaseSecret::current(ctx, &POSTGRES).await?;
-        verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
+        verify_login(&current, "current", ctx.deadline(), &self.faults, &self.hosts).await?;
         Ok(())
     }
 }

@@ -1,10 +1,11 @@
 //! Sessions: connecting within the deadline, running statements behind fault points, and turning
 //! driver errors into classified [`PgError`]s without leaking statement text.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use rotor_core::Deadline;
-use rotor_core::database::TlsMode;
+use rotor_core::database::{HostOverrides, TlsMode};
 use rotor_core::fault::FaultPoints;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::task::JoinHandle;
@@ -47,6 +48,21 @@ pub(crate) struct Login<'a> {
     pub(crate) tls: &'a TlsMode,
     pub(crate) username: &'a str,
     pub(crate) password: &'a SecretString,
+    /// The address to connect to instead of resolving `host` (a test's [`HostOverrides`]); TLS
+    /// still verifies the certificate against `host`.
+    pub(crate) address: Option<IpAddr>,
+    /// A test server's CA, trusted besides the usual roots for an overridden host only.
+    pub(crate) test_ca: Option<&'a str>,
+}
+
+impl<'a> Login<'a> {
+    /// This login through `hosts`: connect to the overriding address, if `host` has one.
+    #[must_use]
+    pub(crate) fn via(mut self, hosts: &'a HostOverrides) -> Self {
+        self.address = hosts.address_of(self.host);
+        self.test_ca = hosts.test_ca_for(self.host);
+        self
+    }
 }
 
 impl std::fmt::Debug for Login<'_> {
@@ -58,6 +74,8 @@ impl std::fmt::Debug for Login<'_> {
             .field("dbname", &self.dbname)
             .field("tls", &self.tls)
             .field("username", &self.username)
+            .field("address", &self.address)
+            .field("test_ca", &self.test_ca.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -99,7 +117,10 @@ pub(crate) async fn connect(
         .password(login.password.expose_secret().as_bytes())
         .application_name("rotor-postgres")
         .connect_timeout(deadline.bounded(CONNECT_CAP).max(Duration::from_millis(1)));
-    let tls = crate::tls::client_config(login.tls)?;
+    if let Some(address) = login.address {
+        config.hostaddr(address);
+    }
+    let tls = crate::tls::client_config_trusting(login.tls, login.test_ca)?;
     let attempt = async {
         match tls {
             Some(tls) => {
@@ -334,6 +355,8 @@ mod tests {
             tls: &TlsMode::Disabled,
             username: user,
             password: &password,
+            address: None,
+            test_ca: None,
         };
         let deadline = Deadline::after(Duration::from_secs(30));
         let session = connect(&login, deadline, &FaultPoints::none()).await.unwrap();

@@ -9,7 +9,7 @@
 //! logged, never a reason to fail a rotation whose password has already changed.
 
 use rotor_core::Deadline;
-use rotor_core::database::{DatabaseSecret, TlsMode};
+use rotor_core::database::{DatabaseSecret, HostOverrides, TlsMode};
 use rotor_core::fault::FaultPoints;
 
 use crate::connect::{Login, Session, connect};
@@ -34,6 +34,8 @@ impl<'a> Login<'a> {
             tls: &secret.tls,
             username: &secret.username,
             password: &secret.password,
+            address: None,
+            test_ca: None,
         }
     }
 }
@@ -45,8 +47,9 @@ pub(crate) async fn verify_login(
     label: &str,
     deadline: Deadline,
     faults: &FaultPoints,
+    hosts: &HostOverrides,
 ) -> Result<(), PgError> {
-    let session = connect(&Login::of(secret, label), deadline, faults).await?;
+    let session = connect(&Login::of(secret, label).via(hosts), deadline, faults).await?;
     let result = check_identity(&session, secret, label).await;
     session.close().await;
     result

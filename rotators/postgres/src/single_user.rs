@@ -1,7 +1,7 @@
 //! Single user: the user changes its own password.
 
 use rotor_core::database::{
-    CredentialSource, DatabaseSecret, SingleUserLogin, single_user_login, single_user_pending,
+    CredentialSource, DatabaseSecret, HostOverrides, SingleUserLogin, single_user_login, single_user_pending,
 };
 use rotor_core::fault::FaultPoints;
 use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
@@ -37,6 +37,7 @@ async fn change_own_password(
 #[derive(Debug, Clone, Default)]
 pub struct SingleUser {
     faults: FaultPoints,
+    hosts: HostOverrides,
 }
 
 impl SingleUser {
@@ -49,6 +50,14 @@ impl SingleUser {
     #[must_use]
     pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Connects to overriding addresses for some host names, verifying TLS against the names
+    /// (tests only: see [`HostOverrides`]).
+    #[must_use]
+    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
+        self.hosts = hosts;
         self
     }
 }
@@ -71,14 +80,14 @@ impl Rotator for SingleUser {
     /// Second run: AWSCURRENT is refused (one failed login, inherent to single-user), AWSPENDING
     /// logs in, and nothing is changed.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let (faults, deadline) = (&self.faults, ctx.deadline());
+        let (faults, hosts, deadline) = (&self.faults, &self.hosts, ctx.deadline());
         let SingleUserLogin {
             pending,
             source,
             session,
             ..
         } = single_user_login(ctx, &POSTGRES, move |source, login| async move {
-            connect(&Login::of(&login, source.label()), deadline, faults)
+            connect(&Login::of(&login, source.label()).via(hosts), deadline, faults)
                 .await
                 .map_err(RotatorError::from)
         })
@@ -104,14 +113,14 @@ impl Rotator for SingleUser {
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
         let pending = DatabaseSecret::pending(ctx, &POSTGRES)?;
-        verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
+        verify_login(&pending, "pending", ctx.deadline(), &self.faults, &self.hosts).await?;
         Ok(())
     }
 
     /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
         let current = DatabaseSecret::current(ctx, &POSTGRES).await?;
-        verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
+        verify_login(&current, "current", ctx.deadline(), &self.faults, &self.hosts).await?;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ mod postgres {
     pub mod hostile;
     pub mod logs;
     pub mod md5;
+    pub mod rds;
     pub mod rds_master;
     pub mod single_user;
     pub mod support;

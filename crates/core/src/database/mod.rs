@@ -17,6 +17,7 @@
 //! to the next credential.
 
 mod fallback;
+mod hosts;
 mod master;
 mod master_target;
 mod pair;
@@ -25,6 +26,7 @@ mod single_user;
 mod tls;
 
 pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT, login_with_fallback};
+pub use hosts::HostOverrides;
 pub use master::{
     MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, VerifiedMaster, master_login, verify_master,
 };
