@@ -7,7 +7,7 @@ use rotor_testkit::MotoServer;
 use serde_json::json;
 
 use super::bootstrap::Launch;
-use super::lambdas::HMAC_KEY;
+use super::lambdas::{HMAC_KEY, MYSQL_MULTI_USER, MYSQL_SINGLE_USER};
 use super::rotation::{Function, ROTATION_TOKEN, STEPS, Secrets, leaked, new_token};
 
 /// A real 32-byte key, base64.
@@ -51,21 +51,58 @@ async fn has_pending_value(client: &Client, arn: &str) -> bool {
 #[tokio::test]
 async fn an_invalid_setting_is_answered_on_every_step_and_changes_nothing() {
     let moto = MotoServer::start().await.unwrap();
-    let secrets = Secrets::new(&moto).await;
-    let client = Client::new(&moto.sdk_config().await);
     for (settings, error_type) in INVALID {
         let initial = json!({"key_id": "k0", "signing_key": SIGNING_KEY});
-        let arn = secrets.create(&format!("config-{}", new_token()), &initial).await;
+        refuses_every_step(&moto, HMAC_KEY, settings, error_type, &initial).await;
+    }
+}
+
+#[tokio::test]
+async fn an_engine_setting_the_rotator_refuses_is_answered_the_same_way() {
+    let moto = MotoServer::start().await.unwrap();
+    let initial = json!({
+        "engine": "mariadb", "host": "127.0.0.1", "username": "app", "password": SIGNING_KEY,
+        "masterarn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:master",
+    });
+    for (bin, settings, error_type) in [
+        (
+            MYSQL_MULTI_USER,
+            &[("USERNAME_CHARACTER_LIMIT", "abc")][..],
+            "InvalidSetting.USERNAME_CHARACTER_LIMIT",
+        ),
+        (
+            MYSQL_SINGLE_USER,
+            &[("ROTOR_MYSQL_PASSWORD_RETENTION", "sometimes")][..],
+            "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION",
+        ),
+    ] {
+        refuses_every_step(&moto, bin, settings, error_type, &initial).await;
+    }
+}
+
+/// Runs every step twice through `bin` configured with `settings`: each is refused with
+/// `error_type`, the process stays up, and the secret holding `initial` is unchanged.
+async fn refuses_every_step(
+    moto: &MotoServer,
+    bin: &'static str,
+    settings: &[(&str, &str)],
+    error_type: &str,
+    initial: &serde_json::Value,
+) {
+    let secrets = Secrets::new(moto).await;
+    let client = Client::new(&moto.sdk_config().await);
+    {
+        let arn = secrets.create(&format!("config-{}", new_token()), initial).await;
         let token = new_token();
         moto.start_rotation(&arn, &token).await.unwrap();
         let before = secrets.stages(&arn).await;
-        let mut launch = Launch::new(HMAC_KEY);
+        let mut launch = Launch::new(bin);
         launch.env.extend(
             settings
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
-        let mut function = Function::start(&launch, &moto).await;
+        let mut function = Function::start(&launch, moto).await;
 
         // Every step, twice: the function keeps serving and keeps refusing.
         for step in STEPS.into_iter().chain(STEPS) {
@@ -103,7 +140,7 @@ async fn an_invalid_setting_is_answered_on_every_step_and_changes_nothing() {
             "{settings:?}: no AWSPENDING value was created"
         );
         assert_eq!(
-            secrets.value(&arn, "AWSCURRENT").await,
+            &secrets.value(&arn, "AWSCURRENT").await,
             initial,
             "{settings:?}: AWSCURRENT is unchanged"
         );

@@ -250,6 +250,15 @@ pub(crate) fn server_error_class(code: u16) -> ErrorClass {
     }
 }
 
+/// `InvalidSetting.<VARIABLE>`, the scheme every rotor function reports configuration errors in.
+fn invalid_setting_type(variable: &str) -> &'static str {
+    match variable {
+        crate::alternating_users::USERNAME_CHARACTER_LIMIT => "InvalidSetting.USERNAME_CHARACTER_LIMIT",
+        crate::single_user::PasswordRetention::VARIABLE => "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION",
+        _ => "InvalidSetting",
+    }
+}
+
 impl Classify for MySqlError {
     fn class(&self) -> ErrorClass {
         match self {
@@ -294,7 +303,7 @@ impl Classify for MySqlError {
             Self::NotOurOriginal { .. } => "MySqlNotOurOriginal",
             Self::OtherHostRow { .. } => "MySqlOtherHostRow",
             Self::MasterInPair { .. } => "MySqlMasterInPair",
-            Self::InvalidSetting { .. } => "MySqlInvalidSetting",
+            Self::InvalidSetting { variable, .. } => invalid_setting_type(variable),
             Self::Injected(fault) => fault.error_type(),
         }
     }
@@ -303,6 +312,23 @@ impl Classify for MySqlError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_settings_name_their_variable_in_the_error_type() {
+        let invalid = |variable| MySqlError::InvalidSetting {
+            variable,
+            expected: "a positive whole number",
+        };
+        assert_eq!(
+            invalid("USERNAME_CHARACTER_LIMIT").error_type(),
+            "InvalidSetting.USERNAME_CHARACTER_LIMIT"
+        );
+        assert_eq!(
+            invalid("ROTOR_MYSQL_PASSWORD_RETENTION").error_type(),
+            "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION"
+        );
+        assert_eq!(invalid("USERNAME_CHARACTER_LIMIT").class(), ErrorClass::Permanent);
+    }
 
     #[test]
     fn server_errors_are_classified_by_what_a_retry_can_do() {

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    rotor_core::lambda::run(rotor_mysql::AlternatingUsers::from_env()?).await
+    rotor_core::lambda::run_or_report(rotor_mysql::AlternatingUsers::from_env()).await
 }
