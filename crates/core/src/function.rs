@@ -13,6 +13,7 @@ use crate::rds::RdsApi;
 use crate::rotator::Rotator;
 use crate::secrets_manager::SecretsManager;
 use crate::settings::RotationSettings;
+use crate::stage::StagingLabel;
 use crate::steps;
 
 /// Time kept back from the Lambda deadline so a slow step still reports a typed error.
@@ -97,9 +98,7 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             .describe_secret(&event.secret_id)
             .await
             .map_err(|source| RotationError::secrets_manager("DescribeSecret", source))?;
-        if preamble::check(&description, event)? == Preamble::AlreadyCurrent {
-            return Ok(StepOutcome::AlreadyCurrent);
-        }
+        let preamble = preamble::check(&description, event)?;
         let secret = SecretContext::new(
             &self.secrets,
             event,
@@ -108,11 +107,21 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             deadline,
             self.rds.as_deref(),
         );
+        if preamble == Preamble::AlreadyCurrent {
+            // A finishSecret that crashed or failed after moving the label is completed here.
+            if event.step == Step::FinishSecret {
+                let previous = description
+                    .version_with(StagingLabel::Previous)
+                    .map(str::to_owned);
+                steps::after_finish(&self.rotator, secret, previous).await?;
+            }
+            return Ok(StepOutcome::AlreadyCurrent);
+        }
         match event.step {
             Step::CreateSecret => steps::create_secret(&self.rotator, &self.secrets, secret).await,
             Step::SetSecret => steps::set_secret(&self.rotator, secret).await,
             Step::TestSecret => steps::test_secret(&self.rotator, secret).await,
-            Step::FinishSecret => steps::finish_secret(&self.secrets, secret).await,
+            Step::FinishSecret => steps::finish_secret(&self.rotator, &self.secrets, secret).await,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use crate::context::{CreateContext, SecretContext, StepContext};
 use crate::error::RotatorError;
+use crate::finish_context::FinishContext;
 use crate::password::DEFAULT_EXCLUDE_CHARACTERS;
 use crate::secret::SecretJson;
 
@@ -54,5 +55,26 @@ pub trait Rotator: Send + Sync {
             ctx.current().await?;
             Ok(())
         }
+    }
+
+    /// The finish hook: runs during finishSecret once AWSCURRENT is on the new version, for
+    /// example to revoke or deactivate the previous credential
+    /// ([`FinishContext::previous_value`]). The default does nothing.
+    ///
+    /// It may run more than once, so it must be idempotent: finishSecret runs it after moving
+    /// the label, and again on every finishSecret whose token is already AWSCURRENT (a retry, a
+    /// duplicate invocation, or any later finishSecret of a completed rotation). That is how a
+    /// hook that failed or crashed after the label moved is completed by the next retry.
+    /// Revoking a credential that is already revoked must succeed. A failure fails finishSecret
+    /// with the hook's error; AWSCURRENT stays on the new version either way.
+    fn after_finish(&self, ctx: &FinishContext<'_>) -> impl Future<Output = Result<(), RotatorError>> + Send {
+        let _unused = ctx;
+        async { Ok(()) }
+    }
+
+    /// The rotator's name in metrics and notifications (the `Rotator` dimension). The default is
+    /// the type's name without its module path and generic parameters (`HmacKeyRotator`).
+    fn name(&self) -> &'static str {
+        crate::type_name::short_type_name(std::any::type_name::<Self>())
     }
 }

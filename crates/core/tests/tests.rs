@@ -11,6 +11,7 @@ mod core {
     pub mod aws_adapter;
     pub mod differential;
     pub mod finish;
+    pub mod finish_hook;
     pub mod preamble;
     pub mod rds;
     pub mod redaction;

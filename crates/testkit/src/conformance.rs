@@ -21,7 +21,9 @@
 //! - **crashes**: a crash before and after every Secrets Manager call of a rotation (and every
 //!   external operation, with [`Fixture::fault_points`]), followed by Secrets Manager's recovery:
 //!   retries with the same token, then cancelling the stuck rotation and starting a new one;
-//!   each scenario must end with AWSCURRENT working (zero lockouts);
+//!   each scenario must end with AWSCURRENT working (zero lockouts) and the finish hook's work
+//!   done ([`Fixture::finish_hook_done`]): a crash before or after the hook's external operation,
+//!   or after AWSCURRENT moved but before the hook ran, is completed by the retried finishSecret;
 //! - **leaks**: no value the suite ever stored (whole values and [`Fixture::SECRET_FIELDS`]) and
 //!   no RotationToken appears in any log line (captured at TRACE in production format) or in any
 //!   error message.
@@ -121,6 +123,20 @@ pub trait Fixture {
     /// `false` is a lockout.
     fn current_works(&self, secret: &SecretJson) -> impl Future<Output = bool>;
 
+    /// Whether the rotator's finish hook ([`Rotator::after_finish`]) has done its work for the
+    /// completed rotation whose AWSCURRENT is `current` and AWSPREVIOUS `previous`: e.g. the
+    /// previous credential no longer logs in. The suite asks this after every scenario that
+    /// completed a rotation, crashes included; `false` is a finding. The default (`true`) suits
+    /// a rotator without a hook.
+    fn finish_hook_done(
+        &self,
+        current: &SecretJson,
+        previous: Option<&SecretJson>,
+    ) -> impl Future<Output = bool> {
+        let _unused = (current, previous);
+        async { true }
+    }
+
     /// Fault points the rotator calls around its own external operations, if it has any. When
     /// given, the suite also crashes the rotation at each of those operations.
     fn fault_points(&self) -> Option<FaultPoints> {
@@ -196,6 +212,7 @@ async fn full_rotation_conforms<F: Fixture>(
         .await;
     scenario.expect_fields_kept(CHECK, report).await;
     scenario.expect_current_works(CHECK, report).await;
+    scenario.expect_finish_hook_done(CHECK, report).await;
     scenario.collect(needles).await;
     report.findings().len() == before
 }

@@ -1,6 +1,7 @@
 use crate::context::SecretContext;
 use crate::error::RotationError;
 use crate::outcome::StepOutcome;
+use crate::rotator::Rotator;
 use crate::secrets_manager::{SecretsManager, SecretsManagerError, UpdateVersionStage};
 use crate::stage::StagingLabel;
 
@@ -14,9 +15,13 @@ use crate::stage::StagingLabel;
 /// become AWSCURRENT, so either fails with [`RotationError::PendingValueMissing`] and no label
 /// moves.
 ///
-/// Second run: the preamble sees the token is already AWSCURRENT and does nothing; this function
-/// is not reached. The DescribeSecret answer from the preamble is reused, so no second call.
-pub(crate) async fn finish_secret<S: SecretsManager>(
+/// Then the rotator's finish hook runs ([`super::after_finish`]).
+///
+/// Second run: the preamble sees the token is already AWSCURRENT; this function is not reached,
+/// only the finish hook runs again. The DescribeSecret answer from the preamble is reused, so no
+/// second call.
+pub(crate) async fn finish_secret<R: Rotator, S: SecretsManager>(
+    rotator: &R,
     secrets: &S,
     secret: SecretContext<'_>,
 ) -> Result<StepOutcome, RotationError> {
@@ -48,6 +53,7 @@ pub(crate) async fn finish_secret<S: SecretsManager>(
         })
         .await
         .map_err(|source| RotationError::secrets_manager("UpdateSecretVersionStage", source))?;
+    super::after_finish(rotator, secret, current.clone()).await?;
     Ok(StepOutcome::Finished {
         previous_version: current,
     })

@@ -1,11 +1,13 @@
 //! The four steps. Each is a small function whose doc comment states what it does when it runs
 //! a second time.
 
+mod after_finish;
 mod create;
 mod finish;
 mod set;
 mod test;
 
+pub(crate) use after_finish::after_finish;
 pub(crate) use create::create_secret;
 pub(crate) use finish::finish_secret;
 pub(crate) use set::set_secret;

@@ -88,10 +88,13 @@ async fn crash<F: Fixture>(
     if !fired {
         report.crashes_not_fired += 1;
     }
-    if let Err(history) = recovered {
+    if let Err(history) = &recovered {
         report.fail(CHECK, name, format!("the rotation never completed: {history}"));
     }
     scenario.expect_settled(CHECK, report).await;
     scenario.expect_current_works(CHECK, report).await;
+    if recovered.is_ok() {
+        scenario.expect_finish_hook_done(CHECK, report).await;
+    }
     scenario.collect(needles).await;
 }

@@ -152,6 +152,7 @@ async fn completed_rotation<F: Fixture>(
         );
     }
     scenario.expect_current_works(CHECK, report).await;
+    scenario.expect_finish_hook_done(CHECK, report).await;
 }
 
 /// RotateSecret with RotateImmediately=false: an empty AWSPENDING, then only testSecret.

@@ -311,6 +311,32 @@ impl<F: Fixture> Scenario<F> {
         works
     }
 
+    /// Checks that the finish hook's work is done for the rotation that completed last
+    /// ([`Fixture::finish_hook_done`] with AWSCURRENT and AWSPREVIOUS).
+    pub(super) async fn expect_finish_hook_done(&self, check: &'static str, report: &mut Report) {
+        let Some(current) = self.current_value().await else {
+            return report.fail(check, &self.name, "AWSCURRENT has no JSON value");
+        };
+        let previous = match self
+            .model()
+            .get_secret_value(&self.arn, VersionSelector::stage(StagingLabel::Previous))
+            .await
+        {
+            Ok(version) => SecretJson::parse(&version.value).ok(),
+            Err(_) => None,
+        };
+        if !self.fixture.finish_hook_done(&current, previous.as_ref()).await {
+            let labels = self.labels().await;
+            report.fail(
+                check,
+                &self.name,
+                format!(
+                    "the finish hook's work is not done after the rotation completed (labels {labels:?})"
+                ),
+            );
+        }
+    }
+
     /// Checks that no rotation is left in progress: AWSPENDING is absent or on AWSCURRENT.
     pub(super) async fn expect_settled(&self, check: &'static str, report: &mut Report) {
         let labels = self.labels().await;

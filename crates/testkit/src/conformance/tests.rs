@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rotor_core::fault::FaultPoints;
-use rotor_core::{Classify, ErrorClass, Rotator, RotatorError, SecretJson, StepContext};
+use rotor_core::{Classify, ErrorClass, FinishContext, Rotator, RotatorError, SecretJson, StepContext};
 use secrecy::ExposeSecret;
 
 use super::{Fixture, check, run};
@@ -38,16 +38,31 @@ enum Flaw {
     LogsMasterPassword,
 }
 
-/// A service that accepts exactly one password.
+/// What the rotator's finish hook does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hook {
+    /// No hook (the trait's default).
+    None,
+    /// Revokes the previous password; revoking it again is harmless.
+    Revokes,
+    /// Revokes the previous password, and fails when it is already revoked.
+    RevokesOnlyOnce,
+    /// Claims success without revoking anything.
+    Forgets,
+}
+
+/// A service that accepts exactly one password, and remembers which passwords were revoked.
 #[derive(Debug)]
 struct Service {
     active: Mutex<String>,
+    revoked: Mutex<Vec<String>>,
     points: FaultPoints,
 }
 
 struct ServiceRotator {
     service: Arc<Service>,
     flaw: Flaw,
+    hook: Hook,
 }
 
 fn password(secret: &SecretJson) -> String {
@@ -94,11 +109,34 @@ impl Rotator for ServiceRotator {
             Err(Refused.into())
         }
     }
+
+    async fn after_finish(&self, ctx: &FinishContext<'_>) -> Result<(), RotatorError> {
+        if matches!(self.hook, Hook::None | Hook::Forgets) {
+            return Ok(());
+        }
+        let Some(previous) = ctx.previous_value().await?.map(password) else {
+            return Ok(());
+        };
+        let ticket = self.service.points.before("revoke previous")?;
+        {
+            let mut revoked = self.service.revoked.lock().unwrap();
+            if revoked.contains(&previous) {
+                if self.hook == Hook::RevokesOnlyOnce {
+                    return Err(Refused.into());
+                }
+            } else {
+                revoked.push(previous);
+            }
+        }
+        ticket.after()?;
+        Ok(())
+    }
 }
 
 struct ServiceFixture {
     service: Arc<Service>,
     flaw: Flaw,
+    hook: Hook,
 }
 
 const INITIAL_PASSWORD: &str = "initial-password-0123";
@@ -124,11 +162,17 @@ impl Fixture for ServiceFixture {
         ServiceRotator {
             service: self.service.clone(),
             flaw: self.flaw,
+            hook: self.hook,
         }
     }
 
     async fn current_works(&self, secret: &SecretJson) -> bool {
         *self.service.active.lock().unwrap() == password(secret)
+    }
+
+    async fn finish_hook_done(&self, _current: &SecretJson, previous: Option<&SecretJson>) -> bool {
+        let revoked = self.service.revoked.lock().unwrap();
+        self.hook == Hook::None || previous.is_none_or(|previous| revoked.contains(&password(previous)))
     }
 
     fn fault_points(&self) -> Option<FaultPoints> {
@@ -137,12 +181,18 @@ impl Fixture for ServiceFixture {
 }
 
 fn fixture(flaw: Flaw) -> impl AsyncFn() -> ServiceFixture {
+    fixture_with_hook(flaw, Hook::None)
+}
+
+fn fixture_with_hook(flaw: Flaw, hook: Hook) -> impl AsyncFn() -> ServiceFixture {
     async move || ServiceFixture {
         service: Arc::new(Service {
             active: Mutex::new(INITIAL_PASSWORD.to_owned()),
+            revoked: Mutex::new(Vec::new()),
             points: FaultPoints::recording(),
         }),
         flaw,
+        hook,
     }
 }
 
@@ -244,13 +294,56 @@ async fn a_fixture_whose_initial_value_does_not_work_is_reported_as_such() {
     let report = check(async || ServiceFixture {
         service: Arc::new(Service {
             active: Mutex::new("something-else".into()),
+            revoked: Mutex::new(Vec::new()),
             points: FaultPoints::none(),
         }),
         flaw: Flaw::None,
+        hook: Hook::None,
     })
     .await;
     assert!(
         report.findings()[0].problem.contains("current_works rejects"),
         "{report}"
     );
+}
+
+#[tokio::test]
+async fn a_finish_hook_converges_through_crashes_before_and_after_its_revocation() {
+    let report = run(fixture_with_hook(Flaw::None, Hook::Revokes)).await;
+    assert_eq!(report.external_operations, ["set password", "revoke previous"]);
+    // The hook's GetSecretValue of AWSPREVIOUS is the 13th call.
+    assert_eq!(report.calls_in_a_rotation(), 13, "{report}");
+    assert_eq!(report.crashes_injected, 2 * (13 + 2), "{report}");
+    assert_eq!(report.crashes_not_fired, 0, "{report}");
+    assert_eq!(report.lockouts, 0);
+}
+
+#[tokio::test]
+async fn a_finish_hook_that_fails_when_it_runs_again_is_caught_by_the_retries() {
+    let report = check(fixture_with_hook(Flaw::None, Hook::RevokesOnlyOnce)).await;
+    let completed = report
+        .findings_of("preamble")
+        .find(|finding| finding.scenario == "after a completed rotation")
+        .expect("a retried finishSecret of a completed rotation runs the hook again");
+    assert!(
+        completed
+            .problem
+            .contains("finishSecret with the AWSCURRENT token failed"),
+        "{completed}"
+    );
+    let repeat = report
+        .findings_of("idempotency")
+        .next()
+        .expect("finishSecret twice in a row");
+    assert!(
+        repeat.problem.contains("finishSecret run a second time failed"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_finish_hook_that_does_not_do_its_work_is_a_finding() {
+    let report = check(fixture_with_hook(Flaw::None, Hook::Forgets)).await;
+    let finding = report.findings_of("rotation").next().expect("a rotation finding");
+    assert!(finding.problem.contains("finish hook"), "{finding}");
 }
