@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rotor_core::{
-    Classify, Deadline, ErrorClass, RotationEvent, RotationFunction, RotationSettings, SecretDescription,
-    SecretsManager, SecretsManagerError, StagingLabel, Step,
+    BoxedRotator, Classify, Deadline, ErrorClass, RotationEvent, RotationFunction, RotationSettings,
+    SecretDescription, SecretsManager, SecretsManagerError, StagingLabel, Step,
 };
 
 use crate::backoff::Backoff;
-use crate::rotators::AnyRotator;
 use crate::store::Store;
 
 /// `VersionIdsToStages`.
@@ -85,7 +84,7 @@ pub(crate) struct Rotation {
     /// The store and its placeholders.
     pub(crate) store: Store,
     /// The rotator.
-    pub(crate) rotator: AnyRotator,
+    pub(crate) rotator: BoxedRotator,
     /// Password settings.
     pub(crate) settings: RotationSettings,
     /// Time allowed per step.

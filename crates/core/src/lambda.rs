@@ -9,7 +9,7 @@ use crate::deadline::Deadline;
 use crate::error::{Classify, RotationError};
 use crate::event::RotationEvent;
 use crate::function::{DEADLINE_MARGIN, RotationFunction};
-use crate::password::PolicyError;
+use crate::password::{DEFAULT_EXCLUDE_CHARACTERS, PolicyError};
 use crate::rds::AwsRds;
 use crate::rotator::Rotator;
 use crate::secrets_manager::{AwsSecretsManager, SecretsManager};
@@ -71,7 +71,10 @@ pub async fn run_or_report<R: Rotator, E: Classify>(
     rotator: Result<R, E>,
 ) -> Result<(), lambda_runtime::Error> {
     crate::logging::init_json();
-    let settings = RotationSettings::from_env(R::DEFAULT_EXCLUDE_CHARACTERS);
+    let exclude = rotator
+        .as_ref()
+        .map_or(DEFAULT_EXCLUDE_CHARACTERS, Rotator::default_exclude_characters);
+    let settings = RotationSettings::from_env(exclude);
     let (rotator, settings) = match configure(rotator, settings) {
         Ok(configured) => configured,
         Err(refusal) => return serve_invalid_configuration(&refusal).await,

@@ -86,6 +86,7 @@
 //!
 //! In a Lambda binary, `rotor_core::lambda::run(ApiKeyRotator).await` is the whole `main`.
 
+mod boxed;
 mod context;
 pub mod database;
 mod deadline;
@@ -108,6 +109,7 @@ mod stage;
 mod steps;
 mod type_name;
 
+pub use boxed::BoxedRotator;
 pub use context::{CreateContext, MasterSecret, RecentVersion, SecretContext, StepContext};
 pub use deadline::Deadline;
 pub use error::{Classify, ErrorClass, RotationError, RotatorError};

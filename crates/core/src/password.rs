@@ -8,8 +8,6 @@ use secrecy::SecretString;
 pub const PUNCTUATION: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 /// AWS's generic default for `EXCLUDE_CHARACTERS` (MySQL, MariaDB, custom rotators).
 pub const DEFAULT_EXCLUDE_CHARACTERS: &str = "/@\"'\\";
-/// AWS's PostgreSQL default for `EXCLUDE_CHARACTERS`: also excludes `:` because of `.pgpass`.
-pub const POSTGRES_EXCLUDE_CHARACTERS: &str = ":/@\"'\\";
 
 const LOWERCASE: &str = "abcdefghijklmnopqrstuvwxyz";
 const UPPERCASE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -265,14 +263,14 @@ mod tests {
 
     #[test]
     fn defaults_match_aws() {
-        let policy = policy(&[], POSTGRES_EXCLUDE_CHARACTERS).unwrap();
+        let policy = policy(&[], ":/@").unwrap();
         assert_eq!(policy.length(), 32);
         assert!(policy.require_each_included_type());
         assert!(!policy.exclude_numbers() && !policy.exclude_punctuation());
         let password = policy.generate().unwrap();
         let password = password.expose_secret();
         assert_eq!(password.chars().count(), 32);
-        assert!(!password.chars().any(|c| POSTGRES_EXCLUDE_CHARACTERS.contains(c)));
+        assert!(!password.chars().any(|c| ":/@".contains(c)));
     }
 
     #[test]

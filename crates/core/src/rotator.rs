@@ -15,8 +15,11 @@ use crate::secret::SecretJson;
 /// the same rotation (Secrets Manager retries, duplicate invocations, crashes), so each must
 /// converge: doing it again after it succeeded must succeed without changing anything.
 pub trait Rotator: Send + Sync {
-    /// The default for `EXCLUDE_CHARACTERS` when the variable is unset.
-    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = DEFAULT_EXCLUDE_CHARACTERS;
+    /// The default for `EXCLUDE_CHARACTERS` when the variable is unset: characters this kind of
+    /// secret cannot hold. AWS's generic default unless the rotator says otherwise.
+    fn default_exclude_characters(&self) -> &'static str {
+        DEFAULT_EXCLUDE_CHARACTERS
+    }
 
     /// Builds the AWSPENDING value during createSecret.
     ///

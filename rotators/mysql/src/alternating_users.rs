@@ -6,7 +6,6 @@ use rotor_core::database::{
     verify_master,
 };
 use rotor_core::fault::FaultPoints;
-use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 
 use crate::account::Account;
@@ -137,8 +136,6 @@ impl AlternatingUsers {
 }
 
 impl Rotator for AlternatingUsers {
-    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = DEFAULT_EXCLUDE_CHARACTERS;
-
     /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new password, after
     /// checking AWSCURRENT and the length of the new name.
     ///

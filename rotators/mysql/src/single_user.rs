@@ -4,7 +4,6 @@ use rotor_core::database::{
     CredentialSource, DatabaseSecret, SingleUserLogin, single_user_login, single_user_pending,
 };
 use rotor_core::fault::FaultPoints;
-use rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -179,8 +178,6 @@ async fn change_password(
 }
 
 impl Rotator for SingleUser {
-    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = DEFAULT_EXCLUDE_CHARACTERS;
-
     /// createSecret: AWSCURRENT with a new password, after checking that AWSCURRENT is a valid MySQL secret
     /// (so a malformed secret fails here and nothing is stored).
     ///

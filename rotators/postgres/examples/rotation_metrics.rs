@@ -12,11 +12,11 @@
 
 use std::time::{Duration, Instant};
 
-use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::{
     Deadline, InMemorySecretsManager, RotationEvent, RotationFunction, RotationSettings, Rotator,
     SecretValue, Step,
 };
+use rotor_postgres::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_postgres::sql::{quote_identifier, quote_literal};
 use rotor_postgres::{AlternatingUsers, SingleUser};
 use rotor_testkit::faults::FaultySecretsManager;

@@ -6,7 +6,6 @@ use rotor_core::database::{
     verify_master,
 };
 use rotor_core::fault::FaultPoints;
-use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::{
     CreateContext, Deadline, FieldError, Rotator, RotatorError, SecretContext, SecretJson, StepContext,
 };
@@ -15,6 +14,7 @@ use crate::connect::{Login, Session, connect};
 use crate::error::PgError;
 use crate::identity::verify_login;
 use crate::roles::set_alternate_password;
+use crate::secret::POSTGRES_EXCLUDE_CHARACTERS;
 use crate::secret::{MAX_IDENTIFIER_BYTES, POSTGRES};
 
 /// Rotates between two users, `name` and `name_clone`, with the master secret named by
@@ -83,7 +83,9 @@ impl AlternatingUsers {
 }
 
 impl Rotator for AlternatingUsers {
-    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = POSTGRES_EXCLUDE_CHARACTERS;
+    fn default_exclude_characters(&self) -> &'static str {
+        POSTGRES_EXCLUDE_CHARACTERS
+    }
 
     /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new
     /// password. AWSCURRENT must be a valid secret with a `masterarn`; a clone name over 63 bytes

@@ -164,6 +164,6 @@ mod verifier;
 pub use alternating_users::AlternatingUsers;
 pub use error::PgError;
 pub use roles::marker_comment;
-pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES};
+pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES, POSTGRES_EXCLUDE_CHARACTERS};
 pub use single_user::SingleUser;
 pub use tls::client_config;

@@ -5,6 +5,10 @@
 
 use rotor_core::database::{DatabaseSecret, EngineFamily};
 
+/// AWS's PostgreSQL default for `EXCLUDE_CHARACTERS`: the generic one plus `:`, which would
+/// break a `.pgpass` line.
+pub const POSTGRES_EXCLUDE_CHARACTERS: &str = ":/@\"'\\";
+
 /// The database when the secret names none, as with AWS's PostgreSQL rotators.
 const DEFAULT_DBNAME: &str = "postgres";
 

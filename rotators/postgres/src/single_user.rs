@@ -4,7 +4,6 @@ use rotor_core::database::{
     CredentialSource, DatabaseSecret, HostOverrides, SingleUserLogin, single_user_login, single_user_pending,
 };
 use rotor_core::fault::FaultPoints;
-use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 
 use crate::connect::Session;
@@ -12,6 +11,7 @@ use crate::connect::{Login, connect};
 use crate::error::PgError;
 use crate::identity::verify_login;
 use crate::secret::POSTGRES;
+use crate::secret::POSTGRES_EXCLUDE_CHARACTERS;
 use crate::sql::{PasswordEncryption, Verifier, alter_password};
 
 /// `ALTER ROLE user PASSWORD '<verifier>'` in the user's own session, with the verifier of the
@@ -63,7 +63,9 @@ impl SingleUser {
 }
 
 impl Rotator for SingleUser {
-    const DEFAULT_EXCLUDE_CHARACTERS: &'static str = POSTGRES_EXCLUDE_CHARACTERS;
+    fn default_exclude_characters(&self) -> &'static str {
+        POSTGRES_EXCLUDE_CHARACTERS
+    }
 
     /// createSecret: AWSCURRENT with a new password, after checking that AWSCURRENT is a valid
     /// PostgreSQL secret (so a malformed secret fails here and nothing is stored).

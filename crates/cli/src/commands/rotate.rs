@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use rotor_core::secrets_manager::VersionSelector;
-use rotor_core::{SecretsManager, StagingLabel};
+use rotor_core::{RotationSettings, Rotator, SecretsManager, StagingLabel};
 
 use crate::advice::Situation;
 use crate::backoff::Backoff;
@@ -24,7 +24,7 @@ pub(crate) async fn run(store: Store, store_line: &str, args: RotateArgs, output
             return Exit::Failure;
         }
     };
-    let settings = match rotator.settings() {
+    let settings = match RotationSettings::from_env(rotator.default_exclude_characters()) {
         Ok(settings) => settings,
         Err(error) => {
             output.note(format!(

@@ -72,8 +72,9 @@ impl<F: Fixture> Scenario<F> {
         let arn = model
             .create_secret("conformance", &initial.to_secret_value())
             .map_err(|error| format!("CreateSecret in the in-memory model failed: {error}"))?;
-        let settings = RotationSettings::new(<F::Rotator as Rotator>::DEFAULT_EXCLUDE_CHARACTERS);
-        let function = RotationFunction::new(fixture.rotator(), FaultySecretsManager::new(model), settings);
+        let rotator = fixture.rotator();
+        let settings = RotationSettings::new(rotator.default_exclude_characters());
+        let function = RotationFunction::new(rotator, FaultySecretsManager::new(model), settings);
         Ok(Self {
             name,
             fixture,

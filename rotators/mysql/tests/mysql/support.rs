@@ -210,7 +210,7 @@ impl<R: Rotator> Harness<R> {
         Self::with_settings(
             rotator,
             secret,
-            RotationSettings::new(R::DEFAULT_EXCLUDE_CHARACTERS),
+            RotationSettings::new(rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS),
         )
     }
 

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use rotor_core::fault::FaultPoints;
-use rotor_core::password::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
 use rotor_core::{
     Classify, InMemorySecretsManager, RotationError, RotationSettings, Rotator, SecretJson, SecretValue,
     SecretsManager, StagingLabel, Step,
 };
+use rotor_postgres::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_postgres::sql::{quote_identifier, quote_literal};
 use rotor_testkit::{PostgresOptions, PostgresServer};
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@ mod postgres;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rotor_core::{SecretValue, SecretsManager};
+use rotor_core::{RotationSettings, Rotator, SecretValue, SecretsManager};
 
 use crate::advice::Situation;
 use crate::backoff::Backoff;
@@ -100,8 +100,7 @@ impl Demo {
             .build()
             .map_err(|problem| output.note(format!("error: {problem}")))
             .ok()?;
-        let settings = built
-            .settings()
+        let settings = RotationSettings::from_env(built.default_exclude_characters())
             .map_err(|error| output.note(format!("error: password settings: {error}")))
             .ok()?;
         let rotation = Rotation {

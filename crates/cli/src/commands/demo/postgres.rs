@@ -5,9 +5,10 @@
 
 use std::process::Stdio;
 
-use rotor_core::password::{POSTGRES_EXCLUDE_CHARACTERS, PasswordPolicy};
+use rotor_core::password::PasswordPolicy;
 use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{SecretJson, SecretsManager, StagingLabel};
+use rotor_postgres::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_postgres::sql::{quote_identifier, quote_literal};
 use rotor_testkit::{PostgresOptions, PostgresServer};
 use secrecy::ExposeSecret;
