@@ -1,17 +1,18 @@
 //! The rotation function: one DescribeSecret, the preamble, then one step.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::context::SecretContext;
 use crate::deadline::Deadline;
 use crate::error::RotationError;
 use crate::event::{RotationEvent, Step};
+use crate::notify::{NotificationError, RotationNotice, RotationNotifier};
 use crate::outcome::StepOutcome;
 use crate::preamble::{self, Preamble};
 use crate::rds::RdsApi;
 use crate::rotator::Rotator;
-use crate::secrets_manager::SecretsManager;
+use crate::secrets_manager::{SecretDescription, SecretsManager};
 use crate::settings::RotationSettings;
 use crate::stage::StagingLabel;
 use crate::steps;
@@ -27,6 +28,7 @@ pub struct RotationFunction<R, S> {
     secrets: S,
     settings: RotationSettings,
     rds: Option<Arc<dyn RdsApi>>,
+    notifier: Option<Arc<dyn RotationNotifier>>,
 }
 
 impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
@@ -37,6 +39,7 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             secrets,
             settings,
             rds: None,
+            notifier: None,
         }
     }
 
@@ -45,6 +48,15 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
     #[must_use]
     pub fn with_rds(mut self, rds: Arc<dyn RdsApi>) -> Self {
         self.rds = Some(rds);
+        self
+    }
+
+    /// Publishes a [`RotationNotice`] after every successful finishSecret (AWSCURRENT moved and
+    /// the finish hook done), a retried one included. A failure to publish is logged as a
+    /// [`NotificationError`](crate::notify::NotificationError) and does not fail the step.
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Arc<dyn RotationNotifier>) -> Self {
+        self.notifier = Some(notifier);
         self
     }
 
@@ -113,7 +125,8 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
                 let previous = description
                     .version_with(StagingLabel::Previous)
                     .map(str::to_owned);
-                steps::after_finish(&self.rotator, secret, previous).await?;
+                steps::after_finish(&self.rotator, secret, previous.clone()).await?;
+                self.notify(&description, event, previous, deadline).await;
             }
             return Ok(StepOutcome::AlreadyCurrent);
         }
@@ -121,7 +134,53 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             Step::CreateSecret => steps::create_secret(&self.rotator, &self.secrets, secret).await,
             Step::SetSecret => steps::set_secret(&self.rotator, secret).await,
             Step::TestSecret => steps::test_secret(&self.rotator, secret).await,
-            Step::FinishSecret => steps::finish_secret(&self.rotator, &self.secrets, secret).await,
+            Step::FinishSecret => {
+                let outcome = steps::finish_secret(&self.rotator, &self.secrets, secret).await?;
+                if let StepOutcome::Finished { previous_version } = &outcome {
+                    self.notify(&description, event, previous_version.clone(), deadline)
+                        .await;
+                }
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// Publishes the notice of a completed finishSecret, if a notifier is set; logs a failure.
+    /// Bounded by half the remaining time, so a bus that does not answer cannot make the
+    /// completed step miss its deadline.
+    async fn notify(
+        &self,
+        description: &SecretDescription,
+        event: &RotationEvent,
+        previous_version_id: Option<String>,
+        deadline: Deadline,
+    ) {
+        let Some(notifier) = &self.notifier else {
+            return;
+        };
+        let notice = RotationNotice {
+            secret_arn: description.arn.clone(),
+            version_id: event.client_request_token.clone(),
+            previous_version_id,
+            rotator: self.rotator.name(),
+            rotated_at: crate::notify::rfc3339(SystemTime::now()),
+        };
+        let published = match tokio::time::timeout(deadline.remaining() / 2, notifier.publish(&notice)).await
+        {
+            Ok(published) => published,
+            Err(_elapsed) => Err(NotificationError::Transport {
+                bus: String::from("(configured bus)"),
+                reason: "no answer before the invocation deadline".to_owned(),
+            }),
+        };
+        match published {
+            Ok(()) => tracing::info!(secret_id = %event.secret_id, "rotation notification published"),
+            Err(error) => tracing::error!(
+                secret_id = %event.secret_id,
+                error_type = crate::Classify::error_type(&error),
+                %error,
+                "rotation notification failed; the rotation itself succeeded"
+            ),
         }
     }
 }

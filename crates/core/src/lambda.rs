@@ -1,6 +1,7 @@
 //! Lambda glue: one call turns a [`Rotator`] into a rotation function.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -9,6 +10,8 @@ use crate::deadline::Deadline;
 use crate::error::{Classify, RotationError};
 use crate::event::RotationEvent;
 use crate::function::{DEADLINE_MARGIN, RotationFunction};
+use crate::metrics::InvocationMetrics;
+use crate::notify::EventBridgeNotifier;
 use crate::password::{DEFAULT_EXCLUDE_CHARACTERS, PolicyError};
 use crate::rds::AwsRds;
 use crate::rotator::Rotator;
@@ -83,6 +86,11 @@ pub async fn run_or_report<R: Rotator, E: Classify>(
     // Built on first use, on the Secrets Manager client's SDK configuration: only a function
     // that meets an RDS-managed master or a replica endpoint ever calls RDS.
     let function = RotationFunction::new(rotator, secrets, settings).with_rds(Arc::new(AwsRds::from_env()));
+    // ROTOR_EVENT_BUS: the rotation notification; its client is also built on first use.
+    let function = match EventBridgeNotifier::from_env() {
+        Some(notifier) => function.with_notifier(Arc::new(notifier)),
+        None => function,
+    };
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         handle(function, event).await
@@ -130,15 +138,30 @@ async fn serve_invalid_configuration(refusal: &Diagnostic) -> Result<(), lambda_
 }
 
 /// Handles one Lambda invocation: parses the payload, derives the deadline from the context, and
-/// runs the step. Errors become a [`Diagnostic`] whose `error_type` names the failure.
+/// runs the step. Errors become a [`Diagnostic`] whose `error_type` names the failure. Then the
+/// invocation's [metrics](crate::metrics) are printed to stdout as EMF lines.
 pub async fn handle<R: Rotator, S: SecretsManager>(
     function: &RotationFunction<R, S>,
     event: LambdaEvent<Value>,
 ) -> Result<(), Diagnostic> {
+    let started = Instant::now();
     let deadline = Deadline::from_epoch_millis(event.context.deadline).with_margin(DEADLINE_MARGIN);
-    let rotation = RotationEvent::from_json(&event.payload)?;
-    function.invoke(&rotation, deadline).await?;
-    Ok(())
+    let (step, result) = match RotationEvent::from_json(&event.payload) {
+        Ok(rotation) => (
+            rotation.step.as_str(),
+            function.invoke(&rotation, deadline).await.map(drop),
+        ),
+        Err(error) => (crate::metrics::UNKNOWN_STEP, Err(error)),
+    };
+    let error_type = result.as_ref().err().map(Classify::error_type);
+    InvocationMetrics {
+        rotator: function.rotator().name(),
+        step,
+        duration: started.elapsed(),
+        error_type,
+    }
+    .emit();
+    Ok(result?)
 }
 
 impl From<RotationError> for Diagnostic {

@@ -97,6 +97,8 @@ mod finish_context;
 mod function;
 pub mod lambda;
 pub mod logging;
+pub mod metrics;
+pub mod notify;
 mod outcome;
 pub mod password;
 mod preamble;

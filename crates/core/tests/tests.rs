@@ -12,6 +12,7 @@ mod core {
     pub mod differential;
     pub mod finish;
     pub mod finish_hook;
+    pub mod notify;
     pub mod preamble;
     pub mod rds;
     pub mod redaction;
