@@ -18,6 +18,8 @@ mod e2e {
     pub mod hmac_key;
     pub mod lambdas;
     pub mod logs;
+    pub mod metrics;
+    pub mod notification;
     pub mod mysql;
     pub mod postgres;
     pub mod process;

@@ -76,7 +76,8 @@ pub trait Rotator: Send + Sync {
     }
 
     /// The rotator's name in metrics and notifications (the `Rotator` dimension). The default is
-    /// the type's name without its module path and generic parameters (`HmacKeyRotator`).
+    /// the type's crate and name, without modules or generic parameters
+    /// (`rotor_postgres::SingleUser`); override it for a shorter, stable name.
     fn name(&self) -> &'static str {
         crate::type_name::short_type_name(std::any::type_name::<Self>())
     }

@@ -128,4 +128,7 @@ impl Rotator for HmacKeyRotator {
         decode_key(ctx, ctx.current().await?, "AWSCURRENT")?;
         Ok(())
     }
+    fn name(&self) -> &'static str {
+        "hmac-key"
+    }
 }

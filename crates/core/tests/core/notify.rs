@@ -72,7 +72,7 @@ async fn a_completed_rotation_publishes_one_notice_with_the_versions_and_the_rot
     assert_eq!(notice.secret_arn, arn);
     assert_eq!(notice.version_id, token);
     assert_eq!(notice.previous_version_id.as_deref(), Some(old.as_str()));
-    assert_eq!(notice.rotator, "ServiceRotator");
+    assert_eq!(notice.rotator, "tests::ServiceRotator");
     assert!(
         notice.rotated_at.ends_with('Z') && notice.rotated_at.len() == 20,
         "{notice:?}"
@@ -221,7 +221,7 @@ async fn against_moto_a_rule_on_the_bus_delivers_the_rotation_event_to_sqs_witho
     assert_eq!(detail["secretArn"], arn.as_str());
     assert_eq!(detail["versionId"], "00000000-0000-4000-8000-000000000042");
     assert_eq!(detail["previousVersionId"], old.as_str());
-    assert_eq!(detail["rotator"], "ServiceRotator");
+    assert_eq!(detail["rotator"], "tests::ServiceRotator");
     assert!(detail["rotatedAt"].as_str().unwrap().ends_with('Z'), "{detail}");
     for needle in ["initial-pw", new_password.as_str(), ROTATION_TOKEN] {
         assert!(!body.contains(needle), "the event holds a secret: {body}");
