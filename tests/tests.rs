@@ -33,4 +33,5 @@ mod template {
     pub mod cfn;
     pub mod operations;
     pub mod policies;
+    pub mod release;
 }
