@@ -7,7 +7,7 @@
 //! RotateSecret: DescribeSecret and ListSecretVersionIds list the token with AWSPENDING (taken
 //! off any other version), and reading that version or AWSPENDING is ResourceNotFound, the
 //! service's answer for a version without a value. createSecret's PutSecretValue
-//! (ClientRequestToken = token, VersionStages = [AWSPENDING]) then creates the real version and
+//! (ClientRequestToken = token, VersionStages = `[AWSPENDING]`) then creates the real version and
 //! moves the real label, and from then on every call passes straight through.
 //!
 //! The only observable difference from the service: a rotation that fails before createSecret
