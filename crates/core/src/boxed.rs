@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn a_boxed_rotator_keeps_the_rotators_own_name_and_policy() {
-        assert_eq!(Rotator::name(&BoxedRotator::new(Colons)), "Colons");
+        assert_eq!(Rotator::name(&BoxedRotator::new(Colons)), "rotor_core::Colons");
         assert_eq!(
             Rotator::default_exclude_characters(&BoxedRotator::new(Colons)),
             ":"
