@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::bootstrap::Launch;
 use super::lambdas::{POSTGRES_MULTI_USER, POSTGRES_SINGLE_USER};
 use super::rotation::{Function, Secrets, field, new_token, rotate_cold};
+use super::runtime_api::Outcome;
 
 /// A throwaway PostgreSQL server; dropping it stops the server, also on panic.
 pub struct Db {
@@ -174,4 +175,74 @@ async fn postgres_multi_user_with_a_fresh_process_per_step_switches_to_the_clone
         db.logs_in("app", "initial-Password-1").await,
         "AWSPREVIOUS's user keeps working until the next rotation"
     );
+}
+
+/// The endpoint moto reports for a DB instance named `shop` in us-east-1.
+const RDS_ENDPOINT: &str = "shop.aaaaaaaaaa.us-east-1.rds.amazonaws.com";
+
+#[tokio::test]
+async fn the_deployed_function_completes_an_rds_managed_master_through_aws_endpoint_url_rds() {
+    let moto = MotoServer::start().await.unwrap();
+    let rds = moto.rds().await;
+    let instance = rds
+        .client()
+        .await
+        .create_db_instance()
+        .db_instance_identifier("shop")
+        .db_instance_class("db.t3.micro")
+        .engine("postgres")
+        .allocated_storage(20)
+        .master_username("postgres_admin")
+        .master_user_password("master-Password-1")
+        .send()
+        .await
+        .unwrap();
+    let instance_arn = instance
+        .db_instance()
+        .unwrap()
+        .db_instance_arn()
+        .unwrap()
+        .to_owned();
+    let secrets = moto.secrets_manager().await;
+    let master = secrets
+        .client()
+        .create_secret()
+        .name("rds!db-shop")
+        .secret_string(json!({"username": "postgres_admin", "password": "master-Password-1"}).to_string())
+        .tags(
+            aws_sdk_secretsmanager::types::Tag::builder()
+                .key("aws:rds:primaryDBInstanceArn")
+                .value(instance_arn)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    let store = Secrets::new(&moto).await;
+    let child = json!({
+        "engine": "postgres", "host": RDS_ENDPOINT, "port": 5432, "username": "app",
+        "password": "app-Password-1", "masterarn": master,
+    });
+    // With the variable, RDS answers and the rotation gets as far as the database, whose name
+    // does not resolve here; without it, the SDK asks the real RDS endpoint, which is not
+    // reachable from this machine.
+    for (with_endpoint, expected) in [(true, "PostgresUnreachable"), (false, "RdsUnreachable")] {
+        let arn = store.create(&format!("rds-child-{}", new_token()), &child).await;
+        let token = new_token();
+        moto.start_rotation(&arn, &token).await.unwrap();
+        let mut launch = Launch::new(POSTGRES_MULTI_USER);
+        if with_endpoint {
+            launch.env.push(("AWS_ENDPOINT_URL_RDS".into(), moto.endpoint()));
+        }
+        let mut function = Function::start(&launch, &moto).await;
+        let created = function.step("createSecret", &arn, &token).await;
+        assert!(matches!(created, Outcome::Response(_)), "{created:?}");
+
+        let error = function.step("setSecret", &arn, &token).await.unwrap_error();
+
+        assert_eq!(error.error_type, expected, "{error:?}");
+    }
 }
