@@ -25,6 +25,8 @@ mod tests;
 pub const CAPPED_TARGETS: &[&str] = &[
     "aws_config",
     "aws_runtime",
+    "aws_sdk_eventbridge",
+    "aws_sdk_rds",
     "aws_sdk_secretsmanager",
     "aws_sdk_sts",
     "aws_sigv4",

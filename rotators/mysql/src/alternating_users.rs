@@ -136,6 +136,11 @@ impl AlternatingUsers {
 }
 
 impl Rotator for AlternatingUsers {
+    /// The function's name, as in the template and the metrics' `Rotator` dimension.
+    fn name(&self) -> &'static str {
+        "mysql-multi-user"
+    }
+
     /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new password, after
     /// checking AWSCURRENT and the length of the new name.
     ///

@@ -178,6 +178,11 @@ async fn change_password(
 }
 
 impl Rotator for SingleUser {
+    /// The function's name, as in the template and the metrics' `Rotator` dimension.
+    fn name(&self) -> &'static str {
+        "mysql-single-user"
+    }
+
     /// createSecret: AWSCURRENT with a new password, after checking that AWSCURRENT is a valid MySQL secret
     /// (so a malformed secret fails here and nothing is stored).
     ///
@@ -335,6 +340,12 @@ mod tests {
             statements("5.6.51", PasswordRetention::Replace),
             Err(MySqlError::UnsupportedServer { .. })
         ));
+    }
+
+    #[test]
+    fn rotators_are_named_like_their_functions() {
+        assert_eq!(Rotator::name(&SingleUser::new()), "mysql-single-user");
+        assert_eq!(Rotator::name(&crate::AlternatingUsers::new()), "mysql-multi-user");
     }
 
     #[test]

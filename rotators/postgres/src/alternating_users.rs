@@ -83,6 +83,11 @@ impl AlternatingUsers {
 }
 
 impl Rotator for AlternatingUsers {
+    /// The function's name, as in the template and the metrics' `Rotator` dimension.
+    fn name(&self) -> &'static str {
+        "postgres-multi-user"
+    }
+
     fn default_exclude_characters(&self) -> &'static str {
         POSTGRES_EXCLUDE_CHARACTERS
     }

@@ -167,3 +167,14 @@ pub use roles::marker_comment;
 pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES, POSTGRES_EXCLUDE_CHARACTERS};
 pub use single_user::SingleUser;
 pub use tls::client_config;
+
+#[cfg(test)]
+mod tests {
+    use rotor_core::Rotator;
+
+    #[test]
+    fn rotators_are_named_like_their_functions() {
+        assert_eq!(super::SingleUser::new().name(), "postgres-single-user");
+        assert_eq!(super::AlternatingUsers::new().name(), "postgres-multi-user");
+    }
+}

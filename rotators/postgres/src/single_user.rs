@@ -63,6 +63,11 @@ impl SingleUser {
 }
 
 impl Rotator for SingleUser {
+    /// The function's name, as in the template and the metrics' `Rotator` dimension.
+    fn name(&self) -> &'static str {
+        "postgres-single-user"
+    }
+
     fn default_exclude_characters(&self) -> &'static str {
         POSTGRES_EXCLUDE_CHARACTERS
     }
