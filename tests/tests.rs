@@ -19,8 +19,8 @@ mod e2e {
     pub mod lambdas;
     pub mod logs;
     pub mod metrics;
-    pub mod notification;
     pub mod mysql;
+    pub mod notification;
     pub mod postgres;
     pub mod process;
     pub mod rotation;
