@@ -79,8 +79,14 @@ impl Classify for MasterTargetError {
 /// The RDS resource a master manages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum RdsResource {
-    /// A DB instance, by identifier.
-    Instance(String),
+    /// A DB instance, with the cluster RDS reported it in (the lookup that found it already
+    /// says, so the instance is never described twice).
+    Instance {
+        /// Its identifier.
+        identifier: String,
+        /// `DBClusterIdentifier`, for an Aurora member.
+        cluster: Option<String>,
+    },
     /// A DB cluster, by identifier.
     Cluster(String),
 }
@@ -170,7 +176,10 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
             .into());
         };
         Ok(Completion {
-            resource: RdsResource::Instance(found.identifier),
+            resource: RdsResource::Instance {
+                identifier: found.identifier,
+                cluster: found.cluster,
+            },
             host,
             port,
             engine: found.engine,
@@ -215,15 +224,14 @@ pub(super) async fn relation(
         None => None,
     };
     let cluster = match &resource {
-        RdsResource::Instance(identifier) => {
+        RdsResource::Instance { identifier, cluster } => {
             if let Some(replica) = &candidate
                 && replica.replica_source.as_deref().map(identifier_of) == Some(identifier.as_str())
             {
                 return Ok(Some(Relation::ReadReplica));
             }
-            let instance = rds.describe_db_instance(identifier).await?;
-            match instance.cluster {
-                Some(cluster) => rds.describe_db_cluster(&cluster).await?,
+            match cluster {
+                Some(cluster) => rds.describe_db_cluster(cluster).await?,
                 None => return Ok(None),
             }
         }
@@ -270,7 +278,10 @@ async fn identify(rds: &dyn RdsApi, master: &DatabaseSecret) -> Result<Option<Rd
     let instance = found(rds.describe_db_instance(identifier).await)?;
     Ok(instance
         .filter(|instance| endpoint_is(instance.address.as_deref(), instance.port, master))
-        .map(|instance| RdsResource::Instance(instance.identifier)))
+        .map(|instance| RdsResource::Instance {
+            identifier: instance.identifier,
+            cluster: instance.cluster,
+        }))
 }
 
 /// `None` for a resource RDS does not have.

@@ -86,7 +86,16 @@ async fn a_read_replica_of_the_masters_instance_is_accepted() {
         Some(Relation::ReadReplica)
     );
     assert_eq!(
-        related(&rds, PRIMARY, Some(RdsResource::Instance("shop".into())), REPLICA).await,
+        related(
+            &rds,
+            PRIMARY,
+            Some(RdsResource::Instance {
+                identifier: "shop".into(),
+                cluster: None,
+            }),
+            REPLICA
+        )
+        .await,
         Some(Relation::ReadReplica)
     );
 }
@@ -179,7 +188,10 @@ async fn an_rds_error_is_an_error_not_a_mismatch() {
 #[test]
 fn a_completion_fills_in_only_what_the_secret_lacks() {
     let completion = Completion {
-        resource: RdsResource::Instance("shop".into()),
+        resource: RdsResource::Instance {
+            identifier: "shop".into(),
+            cluster: None,
+        },
         host: PRIMARY.into(),
         port: 5432,
         engine: "postgres".into(),
