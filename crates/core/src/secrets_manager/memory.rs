@@ -258,6 +258,28 @@ impl InMemorySecretsManager {
         })
     }
 
+    /// CancelRotateSecret, with the clean-up its documentation asks of the caller done too:
+    /// RotationEnabled becomes false, and AWSPENDING leaves the version it marks as in progress,
+    /// which keeps its value (if it has one) as an unlabelled version. The rotation is then no
+    /// longer in progress, so [`start_rotation`](Self::start_rotation) (RotateSecret) can begin
+    /// a new one, which turns rotation back on. AWSPENDING on AWSCURRENT's version marks no
+    /// rotation in progress and stays. Returns the cancelled version's id, if there was one.
+    pub fn cancel_rotation(&self, secret_id: &str) -> Result<Option<String>, SecretsManagerError> {
+        self.with_secret(secret_id, |secret, _| {
+            secret.rotation_enabled = Some(false);
+            let current = StagingLabel::Current.as_str();
+            let pending = StagingLabel::Pending.as_str();
+            let in_progress = secret.versions.iter_mut().find(|version| {
+                version.stages.iter().any(|stage| stage == pending)
+                    && !version.stages.iter().any(|stage| stage == current)
+            });
+            Ok(in_progress.map(|version| {
+                version.stages.retain(|stage| stage != pending);
+                version.id.clone()
+            }))
+        })
+    }
+
     fn describe(secret: &StoredSecret) -> SecretDescription {
         SecretDescription {
             arn: secret.arn.clone(),

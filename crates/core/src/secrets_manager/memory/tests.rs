@@ -188,14 +188,70 @@ fn a_new_rotation_is_refused_while_one_is_in_progress() {
         Err(SecretsManagerError::InvalidRequest(_))
     ));
     model.start_rotation_with_token(&arn, &token).unwrap();
+    model.cancel_rotation(&arn).unwrap();
+    model.start_rotation(&arn).unwrap();
+}
+
+#[test]
+fn cancel_rotation_takes_pending_off_the_version_in_progress_and_turns_rotation_off() {
+    let model = InMemorySecretsManager::new();
+    let arn = model.create_secret("s", &value("v1")).unwrap();
+    let first = current_version(&model, &arn);
+    let token = model.start_rotation(&arn).unwrap();
+    put(&model, &arn, &token, "v2", &[StagingLabel::Pending]).unwrap();
+
+    assert_eq!(model.cancel_rotation(&arn).unwrap(), Some(token.clone()));
+
+    let description = block(model.describe_secret(&arn)).unwrap();
+    assert_eq!(description.rotation_enabled, Some(false));
+    assert_eq!(
+        description.versions,
+        BTreeMap::from([(first.clone(), vec!["AWSCURRENT".to_owned()])]),
+        "only AWSCURRENT is left"
+    );
+    let kept = block(model.get_secret_value(&arn, VersionSelector::version(&token))).unwrap();
+    assert_eq!(kept.value.expose(), "v2", "the cancelled value stays, unlabelled");
+    assert!(kept.stages.is_empty());
+    assert_eq!(
+        model.cancel_rotation(&arn).unwrap(),
+        None,
+        "nothing is in progress any more"
+    );
+
+    let next = model.start_rotation(&arn).unwrap();
+    assert_eq!(
+        block(model.describe_secret(&arn)).unwrap().rotation_enabled,
+        Some(true),
+        "RotateSecret turns rotation back on"
+    );
+    assert_ne!(next, token);
+}
+
+#[test]
+fn cancel_rotation_leaves_pending_on_the_current_version_of_a_completed_rotation() {
+    let model = InMemorySecretsManager::new();
+    let arn = model.create_secret("s", &value("v1")).unwrap();
+    let first = current_version(&model, &arn);
+    let token = model.start_rotation(&arn).unwrap();
+    put(&model, &arn, &token, "v2", &[StagingLabel::Pending]).unwrap();
     block(model.update_secret_version_stage(UpdateVersionStage {
         secret_id: &arn,
-        stage: StagingLabel::Pending,
-        move_to: None,
-        remove_from: Some(&token),
+        stage: StagingLabel::Current,
+        move_to: Some(&token),
+        remove_from: Some(&first),
     }))
     .unwrap();
-    model.start_rotation(&arn).unwrap();
+    let completed = stages(&model, &arn);
+
+    assert_eq!(model.cancel_rotation(&arn).unwrap(), None);
+
+    assert_eq!(stages(&model, &arn), completed);
+    assert!(
+        model
+            .cancel_rotation("no-such-secret")
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 #[test]
