@@ -196,7 +196,7 @@ async fn full_rotation_conforms<F: Fixture>(
     };
     scenario.count_calls();
     for step in rotor_core::Step::ALL {
-        scenario.store().reset_calls();
+        scenario.store().faults().clear_log();
         if let Err(error) = scenario.step(&token, step).await {
             needles.error(&error);
             let problem = format!("{step} failed: {}", leaks::describe(&error));

@@ -1,8 +1,11 @@
-//! Fault injection around any Secrets Manager port: fail the k-th call, before or after it
-//! takes effect, and record every call.
+//! Fault injection around any Secrets Manager port, built on core's [`FaultPoints`]: every call
+//! is an operation labelled with its API name, so a test arms "fail the k-th call, before or
+//! after it takes effect" and reads the call log with the same methods it uses on a rotator's
+//! fault points ([`FaultPoints::arm`], [`disarm`](FaultPoints::disarm),
+//! [`armed`](FaultPoints::armed), [`log`](FaultPoints::log),
+//! [`clear_log`](FaultPoints::clear_log)).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
+use rotor_core::fault::{FaultPoints, InjectedFault};
 use rotor_core::password::PasswordPolicy;
 use rotor_core::secrets_manager::{
     PutSecretValue, SecretDescription, SecretVersion, SecretsManager, SecretsManagerError,
@@ -12,35 +15,22 @@ use secrecy::SecretString;
 
 pub use rotor_core::fault::FaultTiming;
 
-/// The Secrets Manager operations, as recorded by [`FaultySecretsManager::calls`].
-pub const OPERATIONS: [&str; 6] = [
-    "DescribeSecret",
-    "GetSecretValue",
-    "PutSecretValue",
-    "UpdateSecretVersionStage",
-    "ListSecretVersionIds",
-    "GetRandomPassword",
-];
-
-#[derive(Debug, Default)]
-struct Ledger {
-    calls: Vec<&'static str>,
-    fault: Option<(usize, FaultTiming)>,
-}
-
-/// A [`SecretsManager`] wrapper that records calls and fails one chosen call.
+/// A [`SecretsManager`] wrapper whose every call goes through recording [`FaultPoints`].
+///
+/// An injected fault is a [`SecretsManagerError::Transport`] error, as a lost connection or a
+/// crash would be: before the call nothing changes, after it the call has taken effect.
 #[derive(Debug)]
 pub struct FaultySecretsManager<S> {
     inner: S,
-    ledger: Mutex<Ledger>,
+    faults: FaultPoints,
 }
 
 impl<S> FaultySecretsManager<S> {
-    /// Wraps a port; no fault is armed.
+    /// Wraps a port; it records every call and no fault is armed.
     pub fn new(inner: S) -> Self {
         Self {
             inner,
-            ledger: Mutex::new(Ledger::default()),
+            faults: FaultPoints::recording(),
         }
     }
 
@@ -49,49 +39,10 @@ impl<S> FaultySecretsManager<S> {
         &self.inner
     }
 
-    fn ledger(&self) -> MutexGuard<'_, Ledger> {
-        self.ledger.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Arms one fault: the `k`-th call from now (1-based) fails. Also clears the call log.
-    pub fn fail_call(&self, k: usize, timing: FaultTiming) {
-        let mut ledger = self.ledger();
-        ledger.calls.clear();
-        ledger.fault = Some((k, timing));
-    }
-
-    /// Disarms any fault.
-    pub fn disarm(&self) {
-        self.ledger().fault = None;
-    }
-
-    /// Whether the armed fault has not fired yet.
-    pub fn fault_pending(&self) -> bool {
-        self.ledger().fault.is_some()
-    }
-
-    /// The operations called since the last reset, in order.
-    pub fn calls(&self) -> Vec<&'static str> {
-        self.ledger().calls.clone()
-    }
-
-    /// Clears the call log.
-    pub fn reset_calls(&self) {
-        self.ledger().calls.clear();
-    }
-
-    /// Records a call; returns the timing if this call is the one to fail.
-    fn record(&self, operation: &'static str) -> Option<FaultTiming> {
-        let mut ledger = self.ledger();
-        ledger.calls.push(operation);
-        let count = ledger.calls.len();
-        match ledger.fault {
-            Some((k, timing)) if k == count => {
-                ledger.fault = None;
-                Some(timing)
-            }
-            _ => None,
-        }
+    /// The fault points every call goes through; their log holds the operations' API names
+    /// (`DescribeSecret`, `GetSecretValue`, …) in call order.
+    pub fn faults(&self) -> &FaultPoints {
+        &self.faults
     }
 
     async fn call<T>(
@@ -99,22 +50,18 @@ impl<S> FaultySecretsManager<S> {
         operation: &'static str,
         apply: impl Future<Output = Result<T, SecretsManagerError>>,
     ) -> Result<T, SecretsManagerError> {
-        let fault = self.record(operation);
+        let ticket = self.faults.before(operation);
         // A real call waits on the network; yielding lets concurrent invocations interleave.
         tokio::task::yield_now().await;
-        if fault == Some(FaultTiming::BeforeApply) {
-            return Err(SecretsManagerError::Transport(format!(
-                "injected fault before {operation}"
-            )));
-        }
+        let ticket = ticket.map_err(|fault| injected(&fault))?;
         let result = apply.await;
-        if fault == Some(FaultTiming::AfterApply) {
-            return Err(SecretsManagerError::Transport(format!(
-                "injected fault after {operation}"
-            )));
-        }
+        ticket.after().map_err(|fault| injected(&fault))?;
         result
     }
+}
+
+fn injected(fault: &InjectedFault) -> SecretsManagerError {
+    SecretsManagerError::Transport(fault.to_string())
 }
 
 impl<S: SecretsManager> SecretsManager for FaultySecretsManager<S> {
@@ -165,5 +112,54 @@ impl<S: SecretsManager> SecretsManager for FaultySecretsManager<S> {
     ) -> Result<SecretString, SecretsManagerError> {
         self.call("GetRandomPassword", self.inner.get_random_password(policy))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rotor_core::{InMemorySecretsManager, SecretValue, StagingLabel};
+
+    use super::*;
+
+    async fn put(store: &FaultySecretsManager<InMemorySecretsManager>, arn: &str, token: &str) -> bool {
+        let value = SecretValue::new(format!("value of {token}"));
+        let request = PutSecretValue {
+            secret_id: arn,
+            client_request_token: token,
+            value: &value,
+            stages: &[StagingLabel::Pending],
+            rotation_token: None,
+        };
+        store.put_secret_value(request).await.is_ok()
+    }
+
+    async fn stored(store: &FaultySecretsManager<InMemorySecretsManager>, arn: &str, token: &str) -> bool {
+        let version = VersionSelector::version(token);
+        store.inner().get_secret_value(arn, version).await.is_ok()
+    }
+
+    #[tokio::test]
+    async fn the_kth_call_fails_before_or_after_it_takes_effect_and_every_call_is_logged() {
+        let model = InMemorySecretsManager::new();
+        let arn = model.create_secret("s", &SecretValue::new("v1")).unwrap();
+        let store = FaultySecretsManager::new(model);
+
+        store.faults().arm(2, FaultTiming::BeforeApply);
+        assert!(store.describe_secret(&arn).await.is_ok());
+        assert!(!put(&store, &arn, "t1").await);
+        assert!(
+            !stored(&store, &arn, "t1").await,
+            "a fault before the call changes nothing"
+        );
+        assert!(!store.faults().armed());
+
+        store.faults().arm(1, FaultTiming::AfterApply);
+        assert!(!put(&store, &arn, "t2").await);
+        assert!(
+            stored(&store, &arn, "t2").await,
+            "a fault after the call lets it take effect"
+        );
+        assert!(put(&store, &arn, "t3").await, "a fault fires once");
+        assert_eq!(store.faults().log(), ["PutSecretValue", "PutSecretValue"]);
     }
 }

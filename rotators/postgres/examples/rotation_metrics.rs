@@ -28,7 +28,7 @@ type Error = Box<dyn std::error::Error>;
 /// What one rotation cost.
 #[derive(Debug, Default)]
 struct Measurement {
-    calls: Vec<(Step, Vec<&'static str>)>,
+    calls: Vec<(Step, Vec<String>)>,
     sessions: usize,
     failed_logins: usize,
     wall: Duration,
@@ -64,12 +64,12 @@ async fn rotate<R: Rotator>(
     let mut measurement = Measurement::default();
     let started = Instant::now();
     for step in Step::ALL {
-        function.secrets().reset_calls();
+        function.secrets().faults().clear_log();
         let event = RotationEvent::new(arn, &token, step);
         function
             .invoke(&event, Deadline::after(Duration::from_secs(30)))
             .await?;
-        measurement.calls.push((step, function.secrets().calls()));
+        measurement.calls.push((step, function.secrets().faults().log()));
     }
     measurement.wall = started.elapsed();
     // The server writes its log asynchronously; give the last lines a moment.

@@ -118,7 +118,7 @@ async fn finish_secret_on_a_pending_version_without_a_value_fails_and_moves_no_l
     let harness = Harness::new();
     let token = harness.start_rotation();
     let before = harness.labels().await;
-    harness.store().reset_calls();
+    harness.store().faults().clear_log();
 
     let error = harness.step(&token, Step::FinishSecret).await.unwrap_err();
 
@@ -128,9 +128,14 @@ async fn finish_secret_on_a_pending_version_without_a_value_fails_and_moves_no_l
     );
     assert_eq!(harness.labels().await, before, "AWSCURRENT has not moved");
     assert!(
-        !harness.store().calls().contains(&"UpdateSecretVersionStage"),
+        !harness
+            .store()
+            .faults()
+            .log()
+            .iter()
+            .any(|call| call == "UpdateSecretVersionStage"),
         "{:?}",
-        harness.store().calls()
+        harness.store().faults().log()
     );
 }
 

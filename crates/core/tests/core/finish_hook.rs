@@ -241,7 +241,7 @@ async fn a_finish_secret_that_crashed_after_moving_the_label_runs_the_hook_on_re
     let setup = setup(0);
     let token = setup.until_finish().await;
     // DescribeSecret, GetSecretValue (pending), UpdateSecretVersionStage: crash after the third.
-    setup.function.secrets().fail_call(3, FaultTiming::AfterApply);
+    setup.function.secrets().faults().arm(3, FaultTiming::AfterApply);
 
     setup.step(&token, Step::FinishSecret).await.unwrap_err();
     assert_eq!(setup.current_version().await, token);

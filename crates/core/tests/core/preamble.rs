@@ -56,13 +56,13 @@ async fn a_token_already_current_is_a_no_op_for_every_step() {
     }
     let before = harness.labels().await;
     for step in Step::ALL {
-        harness.store().reset_calls();
+        harness.store().faults().clear_log();
         assert_eq!(
             harness.step(&token, step).await.unwrap(),
             StepOutcome::AlreadyCurrent
         );
         assert_eq!(
-            harness.store().calls(),
+            harness.store().faults().log(),
             ["DescribeSecret"],
             "{step} must only describe"
         );
@@ -120,14 +120,15 @@ async fn every_invocation_describes_the_secret_exactly_once() {
     let harness = Harness::new();
     let token = harness.start_rotation();
     for step in Step::ALL {
-        harness.store().reset_calls();
+        harness.store().faults().clear_log();
         harness.step(&token, step).await.unwrap();
         let describes = harness
             .store()
-            .calls()
+            .faults()
+            .log()
             .iter()
             .filter(|call| **call == "DescribeSecret")
             .count();
-        assert_eq!(describes, 1, "{step}: {:?}", harness.store().calls());
+        assert_eq!(describes, 1, "{step}: {:?}", harness.store().faults().log());
     }
 }

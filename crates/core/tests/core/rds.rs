@@ -414,12 +414,12 @@ async fn an_rds_managed_master_costs_one_describe_secret_and_one_rds_call_per_se
         }
     };
     invoke(Step::CreateSecret).await.unwrap();
-    function.secrets().reset_calls();
+    function.secrets().faults().clear_log();
 
     invoke(Step::SetSecret).await.unwrap();
 
     assert_eq!(
-        function.secrets().calls(),
+        function.secrets().faults().log(),
         [
             "DescribeSecret",
             "GetSecretValue",

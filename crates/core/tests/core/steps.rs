@@ -13,12 +13,6 @@ use serde_json::{Value, json};
 
 use super::support::{Harness, INITIAL};
 
-async fn rotate(harness: &Harness, token: &str) {
-    for step in Step::ALL {
-        harness.step(token, step).await.unwrap();
-    }
-}
-
 #[tokio::test]
 async fn a_full_rotation_makes_the_new_value_current_and_the_old_one_previous() {
     let harness = Harness::new();
@@ -28,15 +22,19 @@ async fn a_full_rotation_makes_the_new_value_current_and_the_old_one_previous() 
         .await
         .unwrap();
     let token = harness.start_rotation();
-    rotate(&harness, &token).await;
+    harness.run_steps(&token).await.unwrap();
 
     let labels = harness.labels().await;
     assert!(labels[&token].contains(&"AWSCURRENT".to_owned()), "{labels:?}");
     assert_eq!(labels[&first.version_id], ["AWSPREVIOUS"]);
-    let current = harness.value(VersionSelector::stage(StagingLabel::Current)).await;
+    let current = harness
+        .value(VersionSelector::stage(StagingLabel::Current))
+        .await
+        .unwrap();
     let previous = harness
         .value(VersionSelector::stage(StagingLabel::Previous))
-        .await;
+        .await
+        .unwrap();
     assert_eq!(previous.password().unwrap().expose_secret(), "initial-pw");
     let new_password = current.password().unwrap();
     assert_ne!(new_password.expose_secret(), "initial-pw");
@@ -54,7 +52,7 @@ async fn create_secret_copies_the_current_json_verbatim_with_a_new_password() {
         harness.step(&token, Step::CreateSecret).await.unwrap(),
         StepOutcome::PendingCreated
     );
-    let pending = harness.value(VersionSelector::pending(&token)).await;
+    let pending = harness.value(VersionSelector::pending(&token)).await.unwrap();
     let mut expected: serde_json::Map<String, Value> = serde_json::from_str(INITIAL).unwrap();
     expected.insert(
         "password".into(),
@@ -131,8 +129,11 @@ async fn concurrent_duplicate_create_secret_invocations_keep_one_value() {
         outcomes,
         [StepOutcome::PendingAlreadyExists, StepOutcome::PendingCreated]
     );
-    rotate(&harness, &token).await;
-    let current = harness.value(VersionSelector::stage(StagingLabel::Current)).await;
+    harness.run_steps(&token).await.unwrap();
+    let current = harness
+        .value(VersionSelector::stage(StagingLabel::Current))
+        .await
+        .unwrap();
     assert_eq!(
         *harness.service.active.lock().unwrap(),
         current.password().unwrap().expose_secret()
@@ -170,9 +171,9 @@ async fn a_happy_rotation_makes_twelve_secrets_manager_calls() {
     let token = harness.start_rotation();
     let mut per_step = Vec::new();
     for step in Step::ALL {
-        harness.store().reset_calls();
+        harness.store().faults().clear_log();
         harness.step(&token, step).await.unwrap();
-        per_step.push(harness.store().calls());
+        per_step.push(harness.store().faults().log());
     }
     assert_eq!(
         per_step[0],
@@ -203,7 +204,14 @@ async fn get_random_password_is_used_when_selected() {
     let harness = Harness::with_settings(settings);
     let token = harness.start_rotation();
     harness.step(&token, Step::CreateSecret).await.unwrap();
-    assert!(harness.store().calls().contains(&"GetRandomPassword"));
+    assert!(
+        harness
+            .store()
+            .faults()
+            .log()
+            .iter()
+            .any(|call| call == "GetRandomPassword")
+    );
 }
 
 #[tokio::test]
@@ -212,7 +220,7 @@ async fn a_crash_at_any_secrets_manager_call_converges_on_retry() {
         for timing in [FaultTiming::BeforeApply, FaultTiming::AfterApply] {
             let harness = Harness::new();
             let token = harness.start_rotation();
-            harness.store().fail_call(k, timing);
+            harness.store().faults().arm(k, timing);
             let mut failed = false;
             for step in Step::ALL {
                 // Secrets Manager retries a failed step with the same token.
@@ -222,7 +230,10 @@ async fn a_crash_at_any_secrets_manager_call_converges_on_retry() {
                 }
             }
             assert!(failed, "call {k} {timing:?} was injected");
-            let current = harness.value(VersionSelector::stage(StagingLabel::Current)).await;
+            let current = harness
+                .value(VersionSelector::stage(StagingLabel::Current))
+                .await
+                .unwrap();
             assert_eq!(
                 *harness.service.active.lock().unwrap(),
                 current.password().unwrap().expose_secret(),

@@ -1,4 +1,4 @@
-//! A rotator over a fake credential service, and a harness that plays Secrets Manager.
+//! A rotator over a fake credential service, bound to the test kit's harness that plays Secrets Manager.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use rotor_core::SecretsManager;
 use rotor_core::{
-    Classify, Deadline, ErrorClass, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction,
-    RotationSettings, Rotator, RotatorError, SecretValue, Step, StepContext, StepOutcome,
+    Classify, ErrorClass, InMemorySecretsManager, RotationSettings, Rotator, RotatorError, SecretValue,
+    StepContext,
 };
-use rotor_testkit::faults::FaultySecretsManager;
 use secrecy::ExposeSecret;
 
 /// The fake service refused a credential.
@@ -80,13 +79,19 @@ impl Rotator for ServiceRotator {
 
 pub const INITIAL: &str = r#"{"engine":"fake","host":"h","port":"5432","username":"app","password":"initial-pw","extra":{"n":[1,true]}}"#;
 
-pub type Store = FaultySecretsManager<InMemorySecretsManager>;
-
-/// A secret in the model, a rotator, and a function binding them.
+/// A secret in the model and a [`ServiceRotator`] bound to a fresh [`FakeService`], on the
+/// test kit's harness (which it dereferences to).
 pub struct Harness {
-    pub arn: String,
     pub service: Arc<FakeService>,
-    pub function: RotationFunction<ServiceRotator, Store>,
+    kit: rotor_testkit::harness::Harness<ServiceRotator>,
+}
+
+impl std::ops::Deref for Harness {
+    type Target = rotor_testkit::harness::Harness<ServiceRotator>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.kit
+    }
 }
 
 impl Harness {
@@ -95,60 +100,19 @@ impl Harness {
     }
 
     pub fn with_settings(settings: RotationSettings) -> Self {
-        let model = InMemorySecretsManager::new();
-        let arn = model.create_secret("app-db", &SecretValue::new(INITIAL)).unwrap();
         let service = Arc::new(FakeService {
             active: Mutex::new("initial-pw".into()),
             changes: AtomicUsize::new(0),
             latency: Mutex::new(Duration::ZERO),
         });
-        let function = RotationFunction::new(
-            ServiceRotator {
-                service: service.clone(),
-            },
-            FaultySecretsManager::new(model),
-            settings,
-        );
-        Self {
-            arn,
-            service,
-            function,
-        }
-    }
-
-    pub fn model(&self) -> &InMemorySecretsManager {
-        self.function.secrets().inner()
-    }
-
-    pub fn store(&self) -> &Store {
-        self.function.secrets()
-    }
-
-    pub fn start_rotation(&self) -> String {
-        self.model().start_rotation(&self.arn).unwrap()
-    }
-
-    pub async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
-        self.function
-            .invoke(
-                &RotationEvent::new(&self.arn, token, step),
-                Deadline::after(Duration::from_secs(10)),
-            )
-            .await
-    }
-
-    pub async fn labels(&self) -> std::collections::BTreeMap<String, Vec<String>> {
-        use rotor_core::SecretsManager;
-        self.model().describe_secret(&self.arn).await.unwrap().versions
-    }
-
-    pub async fn value(
-        &self,
-        selector: rotor_core::secrets_manager::VersionSelector<'_>,
-    ) -> rotor_core::SecretJson {
-        use rotor_core::SecretsManager;
-        let version = self.model().get_secret_value(&self.arn, selector).await.unwrap();
-        rotor_core::SecretJson::parse(&version.value).unwrap()
+        let rotator = ServiceRotator {
+            service: service.clone(),
+        };
+        let kit =
+            rotor_testkit::harness::Harness::new(InMemorySecretsManager::new(), INITIAL, settings, |_| {
+                rotator
+            });
+        Self { service, kit }
     }
 }
 

@@ -26,10 +26,10 @@ pub(super) async fn check<F: Fixture>(
     needles: &mut Needles,
 ) {
     report.ran(CHECK);
-    let calls: Vec<&'static str> = report
+    let calls: Vec<String> = report
         .calls_per_rotation
         .iter()
-        .flat_map(|(_, calls)| calls.iter().copied())
+        .flat_map(|(_, calls)| calls.iter().cloned())
         .collect();
     let operations = report.external_operations.clone();
     let targets = (1..=calls.len())
@@ -71,7 +71,7 @@ async fn crash<F: Fixture>(
     };
     let points = scenario.fixture().fault_points();
     match (target, &points) {
-        (Target::SecretsManager(k), _) => scenario.store().fail_call(k, timing),
+        (Target::SecretsManager(k), _) => scenario.store().faults().arm(k, timing),
         (Target::External(k), Some(points)) => points.arm(k, timing),
         (Target::External(_), None) => return,
     }
@@ -79,9 +79,9 @@ async fn crash<F: Fixture>(
     let recovered = scenario.recover(&token, needles).await;
     let fired = match (target, &points) {
         (Target::External(_), Some(points)) => !points.armed(),
-        _ => !scenario.store().fault_pending(),
+        _ => !scenario.store().faults().armed(),
     };
-    scenario.store().disarm();
+    scenario.store().faults().disarm();
     if let Some(points) = &points {
         points.disarm();
     }

@@ -32,7 +32,7 @@ pub struct Report {
     /// Scenarios run, each on a fresh fixture.
     pub scenarios: usize,
     /// Secrets Manager calls of a clean rotation, per step.
-    pub calls_per_rotation: Vec<(Step, Vec<&'static str>)>,
+    pub calls_per_rotation: Vec<(Step, Vec<String>)>,
     /// External operations the rotator logged through its fault points in a clean rotation.
     pub external_operations: Vec<String>,
     /// Crashes injected (each in its own scenario).

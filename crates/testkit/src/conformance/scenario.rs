@@ -1,19 +1,19 @@
-//! One scenario: a fresh fixture, a secret in core's in-memory model behind the fault-injecting
-//! port, and the rotation function that binds them. Plays Secrets Manager, including its
-//! recovery from failed rotations.
+//! One scenario: a fresh fixture and the shared [`Harness`] (a secret in core's in-memory model
+//! behind the fault-injecting port, and the rotation function that binds them). Plays Secrets
+//! Manager, including its recovery from failed rotations.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
+use rotor_core::fault::FaultPoints;
+use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{
-    Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction, RotationSettings,
-    RotationToken, Rotator, SecretJson, SecretValue, SecretsManager, StagingLabel, Step, StepOutcome,
+    InMemorySecretsManager, RotationError, RotationSettings, RotationToken, Rotator, SecretJson, SecretValue,
+    SecretsManager, StagingLabel, Step, StepOutcome,
 };
 
 use super::leaks::{self, Needles};
 use super::{Fixture, Report};
-use crate::faults::FaultySecretsManager;
+use crate::harness::{Harness, Store};
 
 /// The log message that marks the start of a scenario.
 pub(super) const SCENARIO_STARTED: &str = "conformance scenario started";
@@ -26,18 +26,12 @@ const MARKER_VALUE: &str = "unknown fields survive rotation";
 const STEP_ATTEMPTS: usize = 3;
 /// How many times RotateSecret re-attempts a rotation whose AWSPENDING is stuck.
 const ROTATION_ATTEMPTS: usize = 2;
-/// The time one invocation may take.
-const STEP_BUDGET: Duration = Duration::from_secs(30);
-
-type Store = FaultySecretsManager<InMemorySecretsManager>;
 
 /// A secret, a rotator and the fixture behind it, in the state a test leaves them.
 pub(super) struct Scenario<F: Fixture> {
     name: String,
     fixture: F,
-    function: RotationFunction<F::Rotator, Store>,
-    arn: String,
-    rotation_token: RotationToken,
+    harness: Harness<F::Rotator>,
 }
 
 impl<F: Fixture> Scenario<F> {
@@ -69,18 +63,23 @@ impl<F: Fixture> Scenario<F> {
                 .create_secret(&other, &SecretValue::new(value))
                 .map_err(|error| format!("creating Fixture::other_secrets {other:?} failed: {error}"))?;
         }
-        let arn = model
-            .create_secret("conformance", &initial.to_secret_value())
-            .map_err(|error| format!("CreateSecret in the in-memory model failed: {error}"))?;
         let rotator = fixture.rotator();
         let settings = RotationSettings::new(rotator.default_exclude_characters());
-        let function = RotationFunction::new(rotator, FaultySecretsManager::new(model), settings);
+        let faults = fixture.fault_points().unwrap_or_else(FaultPoints::none);
+        let harness = Harness::create(
+            model,
+            "conformance",
+            &initial.to_secret_value(),
+            settings,
+            rotator,
+            faults,
+        )
+        .map_err(|error| format!("CreateSecret in the in-memory model failed: {error}"))?
+        .with_rotation_token(RotationToken::new(leaks::random_token("rotation-token")));
         Ok(Self {
             name,
             fixture,
-            function,
-            arn,
-            rotation_token: RotationToken::new(leaks::random_token("rotation-token")),
+            harness,
         })
     }
 
@@ -91,12 +90,12 @@ impl<F: Fixture> Scenario<F> {
 
     /// The fault-injecting port.
     pub(super) fn store(&self) -> &Store {
-        self.function.secrets()
+        self.harness.store()
     }
 
     /// The model behind the port; calls to it are neither recorded nor failed.
     pub(super) fn model(&self) -> &InMemorySecretsManager {
-        self.store().inner()
+        self.harness.model()
     }
 
     /// The fixture of this scenario.
@@ -106,51 +105,40 @@ impl<F: Fixture> Scenario<F> {
 
     /// The secret's ARN.
     pub(super) fn arn(&self) -> &str {
-        &self.arn
+        &self.harness.arn
     }
 
     /// What RotateSecret does first: an empty AWSPENDING version. Returns its token.
     pub(super) fn start_rotation(&self) -> Result<String, String> {
         self.model()
-            .start_rotation(&self.arn)
+            .start_rotation(self.arn())
             .map_err(|error| format!("RotateSecret refused to start a rotation: {error}"))
     }
 
     /// Resets the call log of the port and of the fixture's fault points.
     pub(super) fn count_calls(&self) {
-        self.store().reset_calls();
-        if let Some(points) = self.fixture.fault_points() {
-            points.clear_log();
-        }
+        self.store().faults().clear_log();
+        self.harness.faults.clear_log();
     }
 
     /// Secrets Manager calls since [`count_calls`](Self::count_calls).
-    pub(super) fn calls(&self) -> Vec<&'static str> {
-        self.store().calls()
+    pub(super) fn calls(&self) -> Vec<String> {
+        self.store().faults().log()
     }
 
     /// External operations the rotator logged since [`count_calls`](Self::count_calls).
     pub(super) fn external_operations(&self) -> Vec<String> {
-        self.fixture
-            .fault_points()
-            .map(|points| points.log())
-            .unwrap_or_default()
+        self.harness.faults.log()
     }
 
     /// One invocation, as Secrets Manager sends it (with a RotationToken).
     pub(super) async fn step(&self, token: &str, step: Step) -> Result<StepOutcome, RotationError> {
-        let mut event = RotationEvent::new(&self.arn, token, step);
-        event.rotation_token = Some(self.rotation_token.clone());
-        self.function.invoke(&event, Deadline::after(STEP_BUDGET)).await
+        self.harness.step(token, step).await
     }
 
     /// `VersionIdsToStages`.
     pub(super) async fn labels(&self) -> BTreeMap<String, Vec<String>> {
-        self.model()
-            .describe_secret(&self.arn)
-            .await
-            .map(|description| description.versions)
-            .unwrap_or_default()
+        self.harness.labels().await
     }
 
     /// The version carrying AWSCURRENT.
@@ -162,7 +150,7 @@ impl<F: Fixture> Scenario<F> {
     /// The value of one version, `None` while it has none.
     pub(super) async fn value_of(&self, version_id: &str) -> Option<SecretValue> {
         self.model()
-            .get_secret_value(&self.arn, VersionSelector::version(version_id))
+            .get_secret_value(self.arn(), VersionSelector::version(version_id))
             .await
             .ok()
             .map(|version| version.value)
@@ -170,12 +158,9 @@ impl<F: Fixture> Scenario<F> {
 
     /// The AWSCURRENT value, parsed.
     pub(super) async fn current_value(&self) -> Option<SecretJson> {
-        let version = self
-            .model()
-            .get_secret_value(&self.arn, VersionSelector::stage(StagingLabel::Current))
+        self.harness
+            .value(VersionSelector::stage(StagingLabel::Current))
             .await
-            .ok()?;
-        SecretJson::parse(&version.value).ok()
     }
 
     /// Runs the four steps; Secrets Manager invokes a failing step up to [`STEP_ATTEMPTS`] times.
@@ -204,7 +189,8 @@ impl<F: Fixture> Scenario<F> {
     }
 
     /// Secrets Manager's recovery after a failure: re-attempt the rotation with the same token;
-    /// when it stays stuck, remove AWSPENDING from its version and start a new rotation.
+    /// when it stays stuck, cancel it (CancelRotateSecret, AWSPENDING removed) and start a new
+    /// rotation.
     /// Returns the token that completed, or the history of failures.
     pub(super) async fn recover(&self, token: &str, needles: &mut Needles) -> Result<String, String> {
         let mut history = Vec::new();
@@ -214,19 +200,8 @@ impl<F: Fixture> Scenario<F> {
                 Err(failure) => history.push(format!("attempt {attempt} with the same token: {failure}")),
             }
         }
-        let cancelled = self
-            .model()
-            .update_secret_version_stage(UpdateVersionStage {
-                secret_id: &self.arn,
-                stage: StagingLabel::Pending,
-                move_to: None,
-                remove_from: Some(token),
-            })
-            .await;
-        if let Err(error) = cancelled {
-            history.push(format!(
-                "removing AWSPENDING from the stuck version failed: {error}"
-            ));
+        if let Err(error) = self.model().cancel_rotation(self.arn()) {
+            history.push(format!("CancelRotateSecret failed: {error}"));
             return Err(history.join("; "));
         }
         let fresh = match self.start_rotation() {
@@ -320,7 +295,7 @@ impl<F: Fixture> Scenario<F> {
         };
         let previous = match self
             .model()
-            .get_secret_value(&self.arn, VersionSelector::stage(StagingLabel::Previous))
+            .get_secret_value(self.arn(), VersionSelector::stage(StagingLabel::Previous))
             .await
         {
             Ok(version) => SecretJson::parse(&version.value).ok(),
@@ -354,7 +329,9 @@ impl<F: Fixture> Scenario<F> {
     /// Adds every value this scenario stored (other secrets included), and its RotationToken, to
     /// the leak needles.
     pub(super) async fn collect(&self, needles: &mut Needles) {
-        needles.token(self.rotation_token.expose());
+        if let Some(token) = self.harness.rotation_token() {
+            needles.token(token.expose());
+        }
         for arn in self.model().secret_arns() {
             let versions = self
                 .model()

@@ -19,7 +19,7 @@ const ROTATIONS: usize = 7;
 
 #[derive(Debug, Default, Clone)]
 struct StepCost {
-    calls: Vec<&'static str>,
+    calls: Vec<String>,
     sessions: usize,
     statements: usize,
     failed_logins: u64,
@@ -31,7 +31,7 @@ async fn measure<R: Rotator>(db: &Db, harness: &Harness<R>) -> Vec<StepCost> {
     for _ in 0..ROTATIONS {
         let token = harness.start_rotation();
         for (index, step) in Step::ALL.into_iter().enumerate() {
-            harness.store().reset_calls();
+            harness.store().faults().clear_log();
             harness.faults.clear_log();
             let before = db.login_failures().await;
             let started = Instant::now();
@@ -40,7 +40,7 @@ async fn measure<R: Rotator>(db: &Db, harness: &Harness<R>) -> Vec<StepCost> {
             let after = db.login_failures().await;
             let log = harness.faults.log();
             let cost = &mut costs[index];
-            cost.calls = harness.store().calls();
+            cost.calls = harness.store().faults().log();
             cost.sessions = log.iter().filter(|label| *label == "connect").count();
             cost.statements = log.len() - cost.sessions;
             cost.failed_logins += after.aborted_connects - before.aborted_connects;

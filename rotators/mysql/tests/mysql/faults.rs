@@ -94,9 +94,9 @@ async fn single_user_converges_after_a_crash_at_every_secrets_manager_call() {
     db.create_user("probe", "%", "initial-pw").await;
     let probe = single_user(&db, "probe");
     let token = probe.start_rotation();
-    probe.store().reset_calls();
+    probe.store().faults().clear_log();
     rotate_with_retries(&probe, &token).await;
-    let calls = probe.store().calls().len();
+    let calls = probe.store().faults().log().len();
 
     for k in 1..=calls {
         for timing in TIMINGS {
@@ -104,7 +104,7 @@ async fn single_user_converges_after_a_crash_at_every_secrets_manager_call() {
             db.create_user(&user, "%", "initial-pw").await;
             let harness = single_user(&db, &user);
             let token = harness.start_rotation();
-            harness.store().fail_call(k, timing);
+            harness.store().faults().arm(k, timing);
             assert!(
                 rotate_with_retries(&harness, &token).await,
                 "call {k} {timing:?} was injected"
@@ -158,9 +158,9 @@ async fn alternating_users_converge_after_a_crash_at_every_secrets_manager_call(
     original_named(&db, "probe").await;
     let probe = alternating(&db, "probe", "initial-pw");
     let token = probe.start_rotation();
-    probe.store().reset_calls();
+    probe.store().faults().clear_log();
     rotate_with_retries(&probe, &token).await;
-    let calls = probe.store().calls().len();
+    let calls = probe.store().faults().log().len();
 
     for k in 1..=calls {
         for timing in TIMINGS {
@@ -168,7 +168,7 @@ async fn alternating_users_converge_after_a_crash_at_every_secrets_manager_call(
             original_named(&db, &user).await;
             let harness = alternating(&db, &user, "initial-pw");
             let token = harness.start_rotation();
-            harness.store().fail_call(k, timing);
+            harness.store().faults().arm(k, timing);
             assert!(
                 rotate_with_retries(&harness, &token).await,
                 "call {k} {timing:?} was injected"
@@ -193,15 +193,7 @@ async fn a_clone_left_by_a_crashed_and_abandoned_rotation_is_adopted_by_the_next
         harness.faults.log().last().map(String::as_str),
         Some("CREATE USER")
     );
-    let cancel = rotor_core::secrets_manager::UpdateVersionStage {
-        secret_id: &harness.arn,
-        stage: rotor_core::StagingLabel::Pending,
-        move_to: None,
-        remove_from: Some(&abandoned),
-    };
-    rotor_core::SecretsManager::update_secret_version_stage(harness.model(), cancel)
-        .await
-        .unwrap();
+    assert_eq!(harness.cancel_rotation(), Some(abandoned));
 
     // The clone holds the abandoned version's password: a recent version proves it is this secret's.
     harness.rotate().await;

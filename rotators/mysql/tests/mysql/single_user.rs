@@ -1,6 +1,6 @@
 //! Single-user rotation against a real MariaDB.
 
-use rotor_core::secrets_manager::{PutSecretValue, UpdateVersionStage, VersionSelector};
+use rotor_core::secrets_manager::{PutSecretValue, VersionSelector};
 use rotor_core::{SecretValue, SecretsManager, StagingLabel, Step, StepOutcome};
 use rotor_mysql::{Account, SingleUser};
 use serde_json::json;
@@ -107,13 +107,7 @@ async fn a_password_set_by_a_cancelled_rotation_is_recovered_from_recent_version
     harness.step(&cancelled, Step::CreateSecret).await.unwrap();
     harness.step(&cancelled, Step::SetSecret).await.unwrap();
     // CancelRotateSecret: AWSPENDING leaves the version, which now only an unlabelled version holds.
-    let update = UpdateVersionStage {
-        secret_id: &harness.arn,
-        stage: StagingLabel::Pending,
-        move_to: None,
-        remove_from: Some(&cancelled),
-    };
-    harness.model().update_secret_version_stage(update).await.unwrap();
+    assert_eq!(harness.cancel_rotation(), Some(cancelled));
 
     harness.rotate().await;
 

@@ -64,17 +64,17 @@ async fn alternating_users_on(db: &Db) -> Harness<AlternatingUsers> {
 /// Arms the k-th operation of `target`; returns whether a fault is still waiting.
 fn arm<R: Rotator>(harness: &Harness<R>, target: Target, k: usize, timing: FaultTiming) {
     match target {
-        Target::SecretsManager => harness.store().fail_call(k, timing),
+        Target::SecretsManager => harness.store().faults().arm(k, timing),
         Target::Database => harness.faults.arm(k, timing),
     }
 }
 
 fn still_armed<R: Rotator>(harness: &Harness<R>, target: Target) -> bool {
     let armed = match target {
-        Target::SecretsManager => harness.store().fault_pending(),
+        Target::SecretsManager => harness.store().faults().armed(),
         Target::Database => harness.faults.armed(),
     };
-    harness.store().disarm();
+    harness.store().faults().disarm();
     harness.faults.disarm();
     armed
 }
@@ -111,7 +111,7 @@ async fn crash_everywhere<R: Rotator>(
                 match retry {
                     Retry::SameToken => harness.run_steps(&token).await,
                     Retry::NewRotation => {
-                        harness.cancel_rotation().await;
+                        harness.cancel_rotation();
                         harness.rotate().await.map(drop)
                     }
                 }

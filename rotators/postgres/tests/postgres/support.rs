@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use rotor_core::fault::FaultPoints;
-use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
+use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{
     Classify, InMemorySecretsManager, RotationError, RotationSettings, Rotator, SecretJson, SecretValue,
-    SecretsManager, StagingLabel, Step,
+    SecretsManager, StagingLabel,
 };
 use rotor_postgres::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_postgres::sql::{quote_identifier, quote_literal};
@@ -237,20 +237,6 @@ impl<R: Rotator> Harness<R> {
         ))
     }
 
-    /// The four steps in order, stopping at the first failure.
-    pub async fn run_steps(&self, token: &str) -> Result<(), (Step, RotationError)> {
-        for step in Step::ALL {
-            self.step(token, step).await.map_err(|error| (step, error))?;
-        }
-        Ok(())
-    }
-
-    /// RotateSecret, then the four steps. Returns the token.
-    pub async fn rotate(&self) -> Result<String, (Step, RotationError)> {
-        let token = self.start_rotation();
-        self.run_steps(&token).await.map(|()| token)
-    }
-
     /// The value carrying `label`, if any.
     pub async fn value(&self, label: StagingLabel) -> Option<SecretJson> {
         let version = self
@@ -268,26 +254,6 @@ impl<R: Rotator> Harness<R> {
             .await
             .unwrap_or_else(|| panic!("no {label:?} value"));
         (field(&value, "username"), field(&value, "password"))
-    }
-
-    /// What an operator (or CancelRotateSecret) does to a stuck rotation: AWSPENDING is removed
-    /// from the version that is not AWSCURRENT.
-    pub async fn cancel_rotation(&self) {
-        let description = self.model().describe_secret(&self.arn).await.unwrap();
-        let pending = description.version_with(StagingLabel::Pending).map(str::to_owned);
-        if let Some(pending) = pending
-            && !description.has_label(&pending, StagingLabel::Current)
-        {
-            self.model()
-                .update_secret_version_stage(UpdateVersionStage {
-                    secret_id: &self.arn,
-                    stage: StagingLabel::Pending,
-                    move_to: None,
-                    remove_from: Some(&pending),
-                })
-                .await
-                .unwrap();
-        }
     }
 }
 
