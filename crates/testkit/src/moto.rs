@@ -1,159 +1,136 @@
-//! A throwaway moto server: an in-memory Secrets Manager (and the rest of AWS) over HTTP, for one test.
+//! moto for tests: the launcher's server, plus what tests do through it with rotor's AWS adapters.
 //!
-//! moto diverges from AWS in a few documented ways (an AWSPENDING version can be overwritten with a different
-//! value under the same token, `GetSecretValue` without a stage can return a stale version, ...); tests must not
-//! depend on those behaviours.
+//! [`rotor_launch::MotoServer`] only starts, resets and stops moto, so the launcher crate (which the shipped CLI
+//! links) needs no AWS SDK. This wrapper adds the test vocabulary that does: SDK configuration and rotor's
+//! adapters pointed at the server, the RotateSecret stub (in `moto_rotation`), and RDS fixtures. Everything
+//! the launcher offers is reachable through `Deref`.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::ops::Deref;
+
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
 
 use crate::LaunchError;
-use crate::launch::{
-    LOCALHOST, ScratchDir, ServerCommand, ServerProcess, StopSignal, find_program, http, is_executable,
-    spawn_until_ready, start_on_free_port,
-};
 
-const SERVER: &str = "moto";
+/// The tag RDS puts on the master secret it manages for a DB instance, spelled here as AWS writes it rather
+/// than taken from rotor-core, so that a fixture cannot hide a mistake in what rotor reads.
+const RDS_PRIMARY_INSTANCE_TAG: &str = "aws:rds:primaryDBInstanceArn";
 
-/// Environment variable naming the `moto_server` executable to run.
-pub const MOTO_SERVER_ENV: &str = "ROTOR_MOTO_SERVER";
-
-/// A running throwaway moto server. Dropping it stops the server and deletes its log.
+/// A running throwaway moto server (see [`rotor_launch::MotoServer`]). Dropping it stops the server and deletes
+/// its log.
 #[derive(Debug)]
 pub struct MotoServer {
-    // Declared before `dir`: fields drop in order, and the server must be stopped before its files go.
-    process: ServerProcess,
-    dir: ScratchDir,
-    port: u16,
+    server: rotor_launch::MotoServer,
+}
+
+impl Deref for MotoServer {
+    type Target = rotor_launch::MotoServer;
+
+    fn deref(&self) -> &Self::Target {
+        &self.server
+    }
+}
+
+/// A PostgreSQL DB instance in moto's RDS and the master secret RDS manages for it, as
+/// [`MotoServer::create_rds_managed_master`] made them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RdsManagedMaster {
+    /// The instance's ARN, which the secret's `aws:rds:primaryDBInstanceArn` tag holds.
+    pub instance_arn: String,
+    /// The endpoint address RDS reports for the instance, e.g. `shop.aaaaaaaaaa.us-east-1.rds.amazonaws.com`.
+    pub endpoint: String,
+    /// The master secret's ARN: what a child secret names as `masterarn`.
+    pub secret_arn: String,
 }
 
 impl MotoServer {
-    /// Starts `moto_server` on a free port and waits until `GET /moto-api/` answers.
-    ///
-    /// The executable is `$ROTOR_MOTO_SERVER`, else `<workspace>/.venv/bin/moto_server`, else `moto_server` on
-    /// `PATH`.
+    /// Starts moto; see [`rotor_launch::MotoServer::start`].
     ///
     /// # Errors
-    /// [`LaunchError::ProgramNotFound`] when no `moto_server` is found, [`LaunchError::Exited`] or
-    /// [`LaunchError::NotReady`] (with the end of its log) when it does not come up.
+    /// As [`rotor_launch::MotoServer::start`].
     pub async fn start() -> Result<Self, LaunchError> {
-        let program = find_moto_server()?;
-        let dir = ScratchDir::create("moto", None)?;
-        let log = dir.path().join("moto.log");
-
-        let (process, port) = start_on_free_port(SERVER, |port| {
-            let mut command = Command::new(&program);
-            command.args(["-H", LOCALHOST, "-p", &port.to_string()]);
-            let spec = ServerCommand {
-                server: SERVER,
-                command,
-                log: &log,
-                owner: None,
-                stop_signal: StopSignal::Terminate,
-                directory: dir.path(),
-            };
-            spawn_until_ready(spec, move || async move {
-                http::request(port, "GET", "/moto-api/")
-                    .await
-                    .is_ok_and(|response| response.status == 200)
-            })
-        })
-        .await?;
-        tracing::debug!(port, "moto ready");
-        Ok(Self { process, dir, port })
+        rotor_launch::MotoServer::start()
+            .await
+            .map(|server| Self { server })
     }
 
-    /// The endpoint URL for an AWS SDK client, e.g. `http://127.0.0.1:41234`.
-    pub fn endpoint(&self) -> String {
-        format!("http://{LOCALHOST}:{}", self.port)
-    }
-
-    /// The TCP port moto listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Forgets every resource moto holds (`POST /moto-api/reset`), so one server can serve several tests.
-    ///
-    /// # Errors
-    /// [`LaunchError::Http`] when moto does not answer 200.
-    pub async fn reset(&self) -> Result<(), LaunchError> {
-        let response = http::request(self.port, "POST", "/moto-api/reset").await?;
-        if response.status == 200 {
-            Ok(())
-        } else {
-            Err(LaunchError::Http {
-                request: "POST /moto-api/reset".to_owned(),
-                detail: format!("status {}: {}", response.status, response.body.trim()),
-            })
-        }
-    }
-
-    /// moto's output so far: one line per request.
-    ///
-    /// # Errors
-    /// [`LaunchError::Io`] when the log cannot be read.
-    pub fn log(&self) -> Result<String, LaunchError> {
-        let path = self.dir.path().join("moto.log");
-        fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|error| LaunchError::io("read", path, error))
-    }
-
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.process.id()
-    }
-
-    /// The temporary directory holding moto's log; gone after a stop.
-    pub fn work_dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Stops the server and deletes its log, reporting a failure to delete it. Dropping the server does the
-    /// same but can only log that failure.
+    /// Stops the server and deletes its log; see [`rotor_launch::MotoServer::stop`].
     ///
     /// # Errors
     /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(mut self) -> Result<(), LaunchError> {
-        self.process.stop();
-        self.dir.remove()
+    pub fn stop(self) -> Result<(), LaunchError> {
+        self.server.stop()
     }
-}
 
-fn find_moto_server() -> Result<PathBuf, LaunchError> {
-    if let Some(program) = std::env::var_os(MOTO_SERVER_ENV) {
-        let program = PathBuf::from(program);
-        if !is_executable(&program) {
-            return Err(LaunchError::ProgramNotFound {
-                program: "moto_server".to_owned(),
-                searched: format!("{MOTO_SERVER_ENV}={}", program.display()),
-            });
-        }
-        return Ok(program);
-    }
-    find_program("moto_server", &[workspace_root().join(".venv/bin/moto_server")])
-}
-
-/// The workspace this crate was built in: `crates/testkit` is two levels below it.
-fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .ancestors()
-        .nth(2)
-        .unwrap_or(manifest_dir)
-        .to_path_buf()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn workspace_root_holds_the_workspace_manifest() {
-        let manifest = fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
-
-        assert!(manifest.contains("[workspace]"));
+    /// What RDS makes when a PostgreSQL DB instance is created with a managed master password: the instance
+    /// `identifier` (class `db.t3.micro`, 20 GiB, listening on `port`) whose master is `username`, and the
+    /// secret `rds!db-<identifier>` holding only that username and `password`, tagged
+    /// `aws:rds:primaryDBInstanceArn` with the instance's ARN. A child secret names it as `masterarn`, and
+    /// rotor completes it from the tag.
+    ///
+    /// # Errors
+    /// [`LaunchError::Http`] when moto refuses a call or its answer lacks the instance's ARN or endpoint.
+    pub async fn create_rds_managed_master(
+        &self,
+        identifier: &str,
+        username: &str,
+        password: &str,
+        port: u16,
+    ) -> Result<RdsManagedMaster, LaunchError> {
+        let config = self.sdk_config().await;
+        let refused = |request: &str, detail: String| LaunchError::Http {
+            request: request.to_owned(),
+            detail,
+        };
+        let created = aws_sdk_rds::Client::new(&config)
+            .create_db_instance()
+            .db_instance_identifier(identifier)
+            .db_instance_class("db.t3.micro")
+            .engine("postgres")
+            .allocated_storage(20)
+            .master_username(username)
+            .master_user_password(password)
+            .port(i32::from(port))
+            .send()
+            .await
+            .map_err(|error| {
+                refused(
+                    "RDS CreateDBInstance",
+                    aws_sdk_rds::error::DisplayErrorContext(&error).to_string(),
+                )
+            })?;
+        let instance = created.db_instance();
+        let instance_arn = instance.and_then(|instance| instance.db_instance_arn());
+        let endpoint = instance
+            .and_then(|instance| instance.endpoint())
+            .and_then(|endpoint| endpoint.address());
+        let (Some(instance_arn), Some(endpoint)) = (instance_arn, endpoint) else {
+            return Err(refused(
+                "RDS CreateDBInstance",
+                format!("no ARN or endpoint address for {identifier}"),
+            ));
+        };
+        let value = serde_json::json!({"username": username, "password": password});
+        let secret = aws_sdk_secretsmanager::Client::new(&config)
+            .create_secret()
+            .name(format!("rds!db-{identifier}"))
+            .secret_string(value.to_string())
+            .tags(
+                aws_sdk_secretsmanager::types::Tag::builder()
+                    .key(RDS_PRIMARY_INSTANCE_TAG)
+                    .value(instance_arn)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|error| refused("CreateSecret", DisplayErrorContext(&error).to_string()))?;
+        let secret_arn = secret
+            .arn()
+            .ok_or_else(|| refused("CreateSecret", "no ARN in the answer".to_owned()))?;
+        Ok(RdsManagedMaster {
+            instance_arn: instance_arn.to_owned(),
+            endpoint: endpoint.to_owned(),
+            secret_arn: secret_arn.to_owned(),
+        })
     }
 }

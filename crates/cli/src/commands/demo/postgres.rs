@@ -8,9 +8,9 @@ use std::process::Stdio;
 use rotor_core::password::PasswordPolicy;
 use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{SecretJson, SecretsManager, StagingLabel};
+use rotor_launch::{PostgresOptions, PostgresServer};
 use rotor_postgres::POSTGRES_EXCLUDE_CHARACTERS;
 use rotor_postgres::sql::{quote_identifier, quote_literal};
-use rotor_testkit::{PostgresOptions, PostgresServer};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -25,36 +25,18 @@ struct Database {
 }
 
 impl Database {
-    /// Runs SQL as the superuser over the private socket, with statement logging off so the
-    /// passwords in it stay out of the server log.
-    async fn psql(&self, sql: &str) -> Result<(), String> {
-        self.server
-            .psql(&format!("SET log_statement = 'none';\n{sql}"))
-            .await
-            .map(|_| ())
-            .map_err(|error| error.to_string())
-    }
-
+    /// Creates a login role, with SQL that stays out of the server log.
     async fn create_role(&self, name: &str, password: &str) -> Result<(), String> {
         let sql = format!(
             "CREATE ROLE {} LOGIN PASSWORD {};",
             quote_identifier(name),
             quote_literal(password)
         );
-        self.psql(&sql).await
-    }
-
-    /// A secret in AWS's format for this server, trusting its CA.
-    fn secret(&self, username: &str, password: &str) -> serde_json::Value {
-        json!({
-            "engine": "postgres",
-            "host": self.server.host(),
-            "port": self.server.port(),
-            "username": username,
-            "password": password,
-            "dbname": "postgres",
-            "ssl_ca": self.server.ca_cert_pem().unwrap_or_default(),
-        })
+        self.server
+            .admin_sql(&sql)
+            .await
+            .map(drop)
+            .map_err(|error| error.to_string())
     }
 
     /// Whether `psql` logs in over TCP with TLS verified against the server's CA, as an
@@ -150,7 +132,11 @@ async fn single_user(db: &Database, demo: &Demo, output: Output) -> Result<Exit,
     let initial = new_password()?;
     db.create_role("demo_app", &initial).await?;
     let arn = demo
-        .seed(NAME, db.secret("demo_app", &initial).to_string(), output)
+        .seed(
+            NAME,
+            db.server.secret_json("demo_app", &initial).to_string(),
+            output,
+        )
         .ok_or("seeding failed")?;
     let before = demo.labels(&arn).await;
     if demo
@@ -186,12 +172,11 @@ async fn alternating_users(db: &Database, demo: &Demo, output: Output) -> Result
     output.line("\n2. alternating users: the master sets the password of demo_multi or demo_multi_clone");
     let initial = new_password()?;
     db.create_role("demo_multi", &initial).await?;
-    let (superuser, superuser_password) = db.server.superuser();
-    let master = db.secret(superuser, superuser_password).to_string();
+    let master = db.server.superuser_secret_json().to_string();
     let master_arn = demo
         .seed("demo/postgres-master", master, output)
         .ok_or("seeding failed")?;
-    let mut child = db.secret("demo_multi", &initial);
+    let mut child = db.server.secret_json("demo_multi", &initial);
     child["masterarn"] = json!(master_arn);
     let arn = demo
         .seed(NAME, child.to_string(), output)

@@ -267,7 +267,7 @@ fn log_tail(path: &Path) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::launch::ScratchDir;
+    use crate::server::ScratchDir;
 
     fn is_running(pid: u32) -> bool {
         fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z "))

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::launch::is_executable;
+use crate::server::is_executable;
 
 /// Where Debian-style packages install each major version's binaries.
 pub(super) const PACKAGED_VERSIONS: &str = "/usr/lib/postgresql";

@@ -15,7 +15,7 @@ use rcgen::{
     KeyUsagePurpose, date_time_ymd,
 };
 
-use crate::launch::OsAccount;
+use crate::server::OsAccount;
 
 /// The names the server certificate is valid for: what a client puts in `host=` to connect to a test server.
 const SERVER_NAMES: [&str; 2] = ["localhost", "127.0.0.1"];

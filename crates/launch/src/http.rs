@@ -1,4 +1,8 @@
-//! The smallest HTTP/1.1 client that can poll and reset moto, so the testkit needs no HTTP dependency.
+//! The smallest HTTP/1.1 client that can poll, reset and configure moto, so neither this crate nor the test kit
+//! needs an HTTP dependency.
+//!
+//! It speaks only to `127.0.0.1`, sends one request per connection (`Connection: close`) and reads the whole
+//! response: enough for moto's own API (`/moto-api/...`) and for the few AWS calls the test kit makes by hand.
 
 use std::time::Duration;
 
@@ -12,20 +16,29 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An HTTP response: its status code and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Response {
-    pub(crate) status: u16,
-    pub(crate) body: String,
+#[non_exhaustive]
+pub struct Response {
+    /// The status code, e.g. `200`.
+    pub status: u16,
+    /// The body, decoded as UTF-8 (lossily).
+    pub body: String,
 }
 
 /// Sends `method path` with an empty body to `127.0.0.1:port` and reads the whole response
 /// (`Connection: close`, so the end of the stream is the end of the response).
-pub(crate) async fn request(port: u16, method: &str, path: &str) -> Result<Response, LaunchError> {
+///
+/// # Errors
+/// [`LaunchError::Http`] when nothing answers in time or the answer is not HTTP.
+pub async fn request(port: u16, method: &str, path: &str) -> Result<Response, LaunchError> {
     send(port, method, path, &[], "").await
 }
 
 /// Sends `method path` with extra headers and a body to `127.0.0.1:port` and reads the whole
 /// response.
-pub(crate) async fn send(
+///
+/// # Errors
+/// [`LaunchError::Http`] when nothing answers in time or the answer is not HTTP.
+pub async fn send(
     port: u16,
     method: &str,
     path: &str,
@@ -98,7 +111,7 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_listening_is_an_http_error() {
-        let port = crate::launch::free_port().unwrap();
+        let port = crate::server::free_port().unwrap();
 
         let error = request(port, "GET", "/").await.unwrap_err();
 

@@ -1,9 +1,9 @@
-//! A throwaway PostgreSQL cluster, started from the installed binaries for one test.
+//! A throwaway PostgreSQL cluster, started from the installed binaries for one test (or one demo).
 //!
 //! The cluster never shares anything with the machine's own PostgreSQL service (which trusts every login): it
 //! has its own data directory, a free port on 127.0.0.1, and a unix socket in a private directory. Over TCP every
 //! login needs a SCRAM-SHA-256 password (or MD5, with [`PostgresOptions::md5_passwords`]); only the private
-//! socket is `trust`, for [`PostgresServer::psql`]. [`PostgresOptions::major`] picks one of the installed
+//! socket is `trust`, for [`PostgresServer::psql`] and [`PostgresServer::admin_sql`]. [`PostgresOptions::major`] picks one of the installed
 //! versions ([`postgres_installations`]).
 
 mod installations;
@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::LaunchError;
-use crate::launch::{
+use crate::secret::aws_secret;
+use crate::server::{
     LOCALHOST, OsAccount, ScratchDir, ServerCommand, ServerProcess, StopSignal, cached_template, command_as,
     copy_tree, find_program, is_executable, random_password, run, spawn_until_ready, start_on_free_port,
 };
@@ -192,10 +193,9 @@ impl PostgresServer {
             password: random_password(),
             tls,
         };
-        // The session stops statement logging first, so the new password does not land in the server log.
         server
-            .psql(&format!(
-                "SET log_statement = 'none';\nALTER ROLE {SUPERUSER} PASSWORD '{}';\n",
+            .admin_sql(&format!(
+                "ALTER ROLE {SUPERUSER} PASSWORD '{}';\n",
                 server.password
             ))
             .await?;
@@ -273,6 +273,35 @@ impl PostgresServer {
             .arg(self.port.to_string())
             .args(["-U", SUPERUSER, "-d", "postgres"]);
         run(command, Some(sql)).await
+    }
+
+    /// Runs `sql` as [`psql`](Self::psql) does, in a session that keeps its statements out of the server log:
+    /// for set-up SQL that carries passwords, so that a test's checks on the log see only what the code under
+    /// test sent. The session sets `log_statement = none` (the server logs every statement otherwise) and
+    /// `log_min_error_statement = panic` (so a failing statement is not echoed either; psql's error, in the
+    /// returned [`LaunchError::CommandFailed`], still says what failed). Connections are still logged.
+    ///
+    /// # Errors
+    /// [`LaunchError::CommandFailed`] with psql's error message when a statement fails.
+    pub async fn admin_sql(&self, sql: &str) -> Result<String, LaunchError> {
+        self.psql(&format!(
+            "SET log_statement = 'none';\nSET log_min_error_statement = 'panic';\n{sql}"
+        ))
+        .await
+    }
+
+    /// The secret JSON of `username` on this server, in AWS's format: `engine` `postgres`, `host`, `port` (a
+    /// number), `username`, `password` and `dbname` `postgres`. When the server requires TLS the secret trusts
+    /// its CA (`ssl_ca`, PEM); otherwise it says `"ssl": false`.
+    pub fn secret_json(&self, username: &str, password: &str) -> serde_json::Value {
+        let mut secret = aws_secret("postgres", self.port, username, password, self.ca_cert_pem());
+        secret["dbname"] = serde_json::json!("postgres");
+        secret
+    }
+
+    /// [`secret_json`](Self::secret_json) of the superuser: a master secret for alternating users.
+    pub fn superuser_secret_json(&self) -> serde_json::Value {
+        self.secret_json(SUPERUSER, &self.password)
     }
 
     /// The postmaster's process id.
@@ -530,6 +559,54 @@ mod tests {
         let error = PostgresServer::start_with(options).await.unwrap_err();
 
         assert!(error.to_string().contains("built with OpenSSL"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn admin_sql_keeps_statements_out_of_the_log_even_when_they_fail() {
+        let server = PostgresServer::start().await.unwrap();
+
+        server
+            .admin_sql("CREATE ROLE quiet LOGIN PASSWORD 'admin-sql-Password-1'")
+            .await
+            .unwrap();
+        let failed = server
+            .admin_sql("ALTER ROLE nobody PASSWORD 'failed-Password-1'")
+            .await;
+        server.psql("CREATE ROLE loud NOLOGIN").await.unwrap();
+
+        let log = server.log().unwrap();
+        assert!(failed.is_err());
+        assert!(!log.contains("admin-sql-Password-1"), "{log}");
+        assert!(!log.contains("failed-Password-1"), "{log}");
+        assert!(log.contains("statement: CREATE ROLE loud"), "{log}");
+        let quiet = server
+            .psql("SELECT count(*) FROM pg_roles WHERE rolname = 'quiet'")
+            .await
+            .unwrap();
+        assert_eq!(quiet.trim(), "1");
+    }
+
+    #[tokio::test]
+    async fn secret_json_is_in_aws_format_and_trusts_the_ca_only_of_a_tls_server() {
+        let plain = PostgresServer::start().await.unwrap();
+        let tls = PostgresServer::start_with(PostgresOptions::new().tls(true))
+            .await
+            .unwrap();
+
+        let app = plain.secret_json("app", "app-Password-1");
+        let master = tls.superuser_secret_json();
+
+        assert_eq!(
+            app,
+            serde_json::json!({
+                "engine": "postgres", "host": "127.0.0.1", "port": plain.port(), "username": "app",
+                "password": "app-Password-1", "dbname": "postgres", "ssl": false,
+            })
+        );
+        assert_eq!(master["username"], tls.superuser().0);
+        assert_eq!(master["password"], tls.superuser().1);
+        assert_eq!(master["ssl_ca"].as_str(), tls.ca_cert_pem());
+        assert_eq!(master.get("ssl"), None);
     }
 
     #[test]

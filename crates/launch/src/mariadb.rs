@@ -2,7 +2,8 @@
 //!
 //! It shares nothing with the machine's own MariaDB service: its own data directory, a free port on 127.0.0.1
 //! and a unix socket in a private directory. `root` can only log in through that socket (`unix_socket` auth,
-//! for [`MariaDbServer::mariadb`]); over TCP every login needs a password, starting with the `admin` account.
+//! for [`MariaDbServer::mariadb`] and [`MariaDbServer::admin_sql`]); over TCP every login needs a password,
+//! starting with the `admin` account.
 
 use std::fmt;
 use std::fs;
@@ -10,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::LaunchError;
-use crate::launch::{
+use crate::secret::aws_secret;
+use crate::server::{
     LOCALHOST, OsAccount, ScratchDir, ServerCommand, ServerProcess, StopSignal, cached_template, command_as,
     copy_tree, find_program, random_password, run, spawn_until_ready, start_on_free_port,
 };
@@ -139,11 +141,9 @@ impl MariaDbServer {
             password: random_password(),
             tls,
         };
-        // sql_log_off keeps the new password out of the general log.
         server
-            .mariadb(&format!(
-                "SET SESSION sql_log_off = ON;\n\
-                 CREATE USER '{ADMIN}'@'%' IDENTIFIED BY '{password}';\n\
+            .admin_sql(&format!(
+                "CREATE USER '{ADMIN}'@'%' IDENTIFIED BY '{password}';\n\
                  GRANT ALL PRIVILEGES ON *.* TO '{ADMIN}'@'%' WITH GRANT OPTION;\n",
                 password = server.password
             ))
@@ -214,6 +214,29 @@ impl MariaDbServer {
             .arg(format!("--user={}", self.socket_user))
             .args(["--batch", "--skip-column-names"]);
         run(command, Some(sql)).await
+    }
+
+    /// Runs `sql` as [`mariadb`](Self::mariadb) does, in a session that keeps its statements out of the general
+    /// query log (`SET SESSION sql_log_off = ON`): for set-up SQL that carries passwords, so that a test's checks
+    /// on the log see only what the code under test sent. The server keeps no other statement log.
+    ///
+    /// # Errors
+    /// [`LaunchError::CommandFailed`] with the client's error message when a statement fails.
+    pub async fn admin_sql(&self, sql: &str) -> Result<String, LaunchError> {
+        self.mariadb(&format!("SET SESSION sql_log_off = ON;\n{sql}"))
+            .await
+    }
+
+    /// The secret JSON of `username` on this server, in AWS's format: `engine` `mariadb`, `host`, `port` (a
+    /// number), `username` and `password`. When the server requires TLS the secret trusts its CA (`ssl_ca`,
+    /// PEM); otherwise it says `"ssl": false`.
+    pub fn secret_json(&self, username: &str, password: &str) -> serde_json::Value {
+        aws_secret("mariadb", self.port, username, password, self.ca_cert_pem())
+    }
+
+    /// [`secret_json`](Self::secret_json) of the `admin` account: a master secret for alternating users.
+    pub fn admin_secret_json(&self) -> serde_json::Value {
+        self.secret_json(ADMIN, &self.password)
     }
 
     /// The server's process id.
@@ -398,6 +421,49 @@ mod tests {
                 .iter()
                 .any(|argument| argument.starts_with("--ssl-key="))
         );
+    }
+
+    #[tokio::test]
+    async fn admin_sql_keeps_statements_out_of_the_general_log() {
+        let server = MariaDbServer::start().await.unwrap();
+
+        server
+            .admin_sql("CREATE USER 'quiet'@'%' IDENTIFIED BY 'admin-sql-Pw-1'")
+            .await
+            .unwrap();
+        server.mariadb("CREATE USER 'loud'@'%'").await.unwrap();
+
+        let log = server.general_log().unwrap();
+        assert!(!log.contains("admin-sql-Pw-1"), "{log}");
+        assert!(log.contains("CREATE USER 'loud'"), "{log}");
+        let quiet = server
+            .mariadb("SELECT COUNT(*) FROM mysql.user WHERE User = 'quiet'")
+            .await
+            .unwrap();
+        assert_eq!(quiet.trim(), "1");
+    }
+
+    #[tokio::test]
+    async fn secret_json_is_in_aws_format_and_trusts_the_ca_only_of_a_tls_server() {
+        let plain = MariaDbServer::start().await.unwrap();
+        let tls = MariaDbServer::start_with(MariaDbOptions::new().tls(true))
+            .await
+            .unwrap();
+
+        let app = plain.secret_json("app", "app-Pw-1");
+        let master = tls.admin_secret_json();
+
+        assert_eq!(
+            app,
+            serde_json::json!({
+                "engine": "mariadb", "host": "127.0.0.1", "port": plain.port(), "username": "app",
+                "password": "app-Pw-1", "ssl": false,
+            })
+        );
+        assert_eq!(master["username"], tls.admin().0);
+        assert_eq!(master["password"], tls.admin().1);
+        assert_eq!(master["ssl_ca"].as_str(), tls.ca_cert_pem());
+        assert_eq!(master.get("ssl"), None);
     }
 
     #[test]

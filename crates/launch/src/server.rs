@@ -3,7 +3,6 @@
 
 mod account;
 mod command;
-pub(crate) mod http;
 mod port;
 mod process;
 mod program;
