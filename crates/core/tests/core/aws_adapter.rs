@@ -1,5 +1,10 @@
 //! The AWS adapter against a real moto server: every call the core makes, and error mapping.
 
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_secretsmanager::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_secretsmanager::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_secretsmanager::error::BoxError;
 use rotor_core::password::PasswordPolicy;
 use rotor_core::secrets_manager::{PutSecretValue, UpdateVersionStage, VersionSelector};
 use rotor_core::{AwsSecretsManager, SecretValue, SecretsManager, SecretsManagerError, StagingLabel};
@@ -106,10 +111,45 @@ async fn put_fills_the_placeholder_and_is_idempotent_for_the_same_value() {
     assert!(missing.is_not_found());
 }
 
+/// Records the JSON body of every PutSecretValue request as it goes on the wire.
+#[derive(Debug, Clone, Default)]
+struct PutSecretValueBodies(Arc<Mutex<Vec<serde_json::Value>>>);
+
+impl Intercept for PutSecretValueBodies {
+    fn name(&self) -> &'static str {
+        "PutSecretValueBodies"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        if request.headers().get("x-amz-target") == Some("secretsmanager.PutSecretValue") {
+            let body = request
+                .body()
+                .bytes()
+                .ok_or("PutSecretValue has a streamed body")?;
+            self.0.lock().unwrap().push(serde_json::from_slice(body)?);
+        }
+        Ok(())
+    }
+}
+
 #[tokio::test]
-async fn the_rotation_token_is_accepted_by_put_secret_value() {
+async fn the_rotation_token_reaches_moto_in_the_put_secret_value_request() {
     let moto = MotoServer::start().await.unwrap();
-    let (secrets, arn) = seeded(&moto, "token-me", "v1").await;
+    let (plain, arn) = seeded(&moto, "token-me", "v1").await;
+    let bodies = PutSecretValueBodies::default();
+    let config = plain
+        .client()
+        .config()
+        .to_builder()
+        .interceptor(bodies.clone())
+        .build();
+    let secrets = AwsSecretsManager::new(aws_sdk_secretsmanager::Client::from_conf(config));
     let value = SecretValue::new("v2");
     let rotation_token = rotor_core::RotationToken::new("rotation-token-0000000000000000000000000001");
     secrets
@@ -122,6 +162,19 @@ async fn the_rotation_token_is_accepted_by_put_secret_value() {
         })
         .await
         .unwrap();
+
+    let sent = bodies.0.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "one PutSecretValue request: {sent:?}");
+    assert_eq!(
+        sent[0]["RotationToken"], "rotation-token-0000000000000000000000000001",
+        "the request carries the RotationToken"
+    );
+    assert_eq!(sent[0]["ClientRequestToken"], token(3));
+    let stored = secrets
+        .get_secret_value(&arn, VersionSelector::pending(&token(3)))
+        .await
+        .unwrap();
+    assert_eq!(stored.value.expose(), "v2", "moto applied that request");
 }
 
 #[tokio::test]
