@@ -24,26 +24,16 @@ impl Db {
 
     /// Runs SQL as root over the private socket, out of the general log.
     pub async fn sql(&self, sql: &str) {
-        self.server
-            .mariadb(&format!("SET SESSION sql_log_off = ON;\n{sql}"))
-            .await
-            .unwrap();
+        self.server.admin_sql(sql).await.unwrap();
     }
 
-    /// A secret in AWS's format for `user`. With TLS, it trusts the server's CA by file path
-    /// (`ssl_ca`), as a secret in a Lambda would point at a bundled file.
+    /// A secret in AWS's format for `user`, with an unknown key. With TLS, it trusts the server's CA
+    /// by file path (`ssl_ca`), as a secret in a Lambda would point at a bundled file.
     pub fn secret(&self, user: &str, password: &str) -> Value {
-        let mut secret = json!({
-            "engine": "mariadb",
-            "host": self.server.host(),
-            "port": self.server.port(),
-            "username": user,
-            "password": password,
-            "proxy": {"keep": true},
-        });
-        match self.server.ca_cert_path() {
-            Some(ca) => secret["ssl_ca"] = json!(ca.display().to_string()),
-            None => secret["ssl"] = json!(false),
+        let mut secret = self.server.secret_json(user, password);
+        secret["proxy"] = json!({"keep": true});
+        if let Some(ca) = self.server.ca_cert_path() {
+            secret["ssl_ca"] = json!(ca.display().to_string());
         }
         secret
     }

@@ -26,28 +26,18 @@ impl Db {
         Self { server }
     }
 
-    /// Runs SQL as the superuser over the private socket, with statement logging off.
+    /// Runs SQL as the superuser over the private socket, out of the server log.
     pub async fn psql(&self, sql: &str) {
-        self.server
-            .psql(&format!("SET log_statement = 'none';\n{sql}"))
-            .await
-            .unwrap();
+        self.server.admin_sql(sql).await.unwrap();
     }
 
-    /// A secret in AWS's format for `user`. With TLS, it trusts the server's CA by file path.
+    /// A secret in AWS's format for `user`, with an unknown key. With TLS, it trusts the server's CA
+    /// by file path, as a secret in a Lambda would point at a bundled file.
     pub fn secret(&self, user: &str, password: &str) -> Value {
-        let mut secret = json!({
-            "engine": "postgres",
-            "host": self.server.host(),
-            "port": self.server.port(),
-            "username": user,
-            "password": password,
-            "dbname": "postgres",
-            "dbInstanceIdentifier": "throwaway",
-        });
-        match self.server.ca_cert_path() {
-            Some(ca) => secret["ssl_ca"] = json!(ca.display().to_string()),
-            None => secret["ssl"] = json!(false),
+        let mut secret = self.server.secret_json(user, password);
+        secret["dbInstanceIdentifier"] = json!("throwaway");
+        if let Some(ca) = self.server.ca_cert_path() {
+            secret["ssl_ca"] = json!(ca.display().to_string());
         }
         secret
     }
@@ -183,44 +173,11 @@ const RDS_ENDPOINT: &str = "shop.aaaaaaaaaa.us-east-1.rds.amazonaws.com";
 #[tokio::test]
 async fn the_deployed_function_completes_an_rds_managed_master_through_aws_endpoint_url_rds() {
     let moto = MotoServer::start().await.unwrap();
-    let rds = moto.rds().await;
-    let instance = rds
-        .client()
-        .await
-        .create_db_instance()
-        .db_instance_identifier("shop")
-        .db_instance_class("db.t3.micro")
-        .engine("postgres")
-        .allocated_storage(20)
-        .master_username("postgres_admin")
-        .master_user_password("master-Password-1")
-        .send()
-        .await
-        .unwrap();
-    let instance_arn = instance
-        .db_instance()
-        .unwrap()
-        .db_instance_arn()
-        .unwrap()
-        .to_owned();
-    let secrets = moto.secrets_manager().await;
-    let master = secrets
-        .client()
-        .create_secret()
-        .name("rds!db-shop")
-        .secret_string(json!({"username": "postgres_admin", "password": "master-Password-1"}).to_string())
-        .tags(
-            aws_sdk_secretsmanager::types::Tag::builder()
-                .key("aws:rds:primaryDBInstanceArn")
-                .value(instance_arn)
-                .build(),
-        )
-        .send()
+    let master = moto
+        .create_rds_managed_master("shop", "postgres_admin", "master-Password-1", 5432)
         .await
         .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
+        .secret_arn;
     let store = Secrets::new(&moto).await;
     let child = json!({
         "engine": "postgres", "host": RDS_ENDPOINT, "port": 5432, "username": "app",

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use rotor_core::{InMemorySecretsManager, SecretValue};
 use rotor_postgres::sql::{quote_identifier, quote_literal};
 use rotor_testkit::{MotoServer, PostgresOptions, PostgresServer};
-use serde_json::json;
 
 use super::fleet::{create_fleet, fleet};
 use super::support::Sandbox;
@@ -59,7 +58,7 @@ async fn bench_fleet_throughput_against_one_postgres() {
     for concurrency in CONCURRENCY {
         let sandbox = Sandbox::new();
         let model = InMemorySecretsManager::new();
-        let mut sql = String::from("SET log_statement = 'none';\n");
+        let mut sql = String::new();
         for index in 0..SECRETS {
             let user = format!("bench_c{concurrency}_{index:03}");
             let password = format!("initial-Password-{index:03}");
@@ -68,15 +67,12 @@ async fn bench_fleet_throughput_against_one_postgres() {
                 quote_identifier(&user),
                 quote_literal(&password)
             ));
-            let secret = json!({
-                "engine": "postgres", "host": server.host(), "port": server.port(), "username": user,
-                "password": password, "dbname": "postgres", "ssl_ca": server.ca_cert_pem().unwrap(),
-            });
+            let secret = server.secret_json(&user, &password);
             model
                 .create_secret(&format!("pg/{user}"), &SecretValue::new(secret.to_string()))
                 .unwrap();
         }
-        server.psql(&sql).await.unwrap();
+        server.admin_sql(&sql).await.unwrap();
         sandbox.save(&model);
         let concurrency_arg = concurrency.to_string();
         let args = [

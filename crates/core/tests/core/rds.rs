@@ -12,7 +12,7 @@ use rotor_core::{
     AwsSecretsManager, Classify, Deadline, RotationError, RotationEvent, RotationFunction, RotationSettings,
     Rotator, RotatorError, Step, StepContext,
 };
-use rotor_testkit::MotoServer;
+use rotor_testkit::{MotoServer, RdsManagedMaster};
 use serde_json::json;
 
 fn any_name(_: &str) -> Result<(), &'static str> {
@@ -49,12 +49,13 @@ impl Rotator for MasterProbe {
     }
 }
 
-/// moto with a PostgreSQL instance `shop` and its read replica, an Aurora cluster with two member
-/// instances, and an unrelated instance.
+/// moto with a PostgreSQL instance `shop` (with the master secret RDS manages for it) and its read
+/// replica, an Aurora cluster with two member instances, and an unrelated instance.
 struct Fleet {
     moto: MotoServer,
     rds: AwsRds,
     secrets: AwsSecretsManager,
+    shop: RdsManagedMaster,
 }
 
 impl Fleet {
@@ -63,8 +64,11 @@ impl Fleet {
         let rds = moto.rds().await;
         let secrets = moto.secrets_manager().await;
         let client = rds.client().await;
+        let shop = moto
+            .create_rds_managed_master("shop", "admin", "instance-Password-1", 5432)
+            .await
+            .unwrap();
         for (identifier, cluster) in [
-            ("shop", None),
             ("other", None),
             ("shop-1", Some("shop-cluster")),
             ("shop-2", Some("shop-cluster")),
@@ -107,7 +111,12 @@ impl Fleet {
             .send()
             .await
             .unwrap();
-        Self { moto, rds, secrets }
+        Self {
+            moto,
+            rds,
+            secrets,
+            shop,
+        }
     }
 
     async fn instance_address(&self, identifier: &str) -> String {
@@ -206,27 +215,30 @@ async fn the_adapter_reads_instances_replicas_and_clusters_and_maps_not_found() 
 #[tokio::test]
 async fn rds_managed_master_secrets_are_completed_from_their_tags() {
     let fleet = Fleet::start().await;
-    let instance = fleet
-        .rds
-        .client()
-        .await
-        .describe_db_instances()
-        .db_instance_identifier("shop")
-        .send()
-        .await
-        .unwrap();
-    let instance_arn = instance.db_instances()[0].db_instance_arn().unwrap().to_owned();
     let address = fleet.instance_address("shop").await;
+    assert_eq!(
+        fleet
+            .verify("on-instance", &address, &fleet.shop.secret_arn)
+            .await
+            .unwrap(),
+        (address.clone(), 5432, true)
+    );
     // AWS writes the tag key in camel case; rotor matches it in any case, as AWS's functions do.
-    let master = fleet
+    let lower_case = fleet
         .create_secret(
-            "rds!db-shop",
+            "rds!db-shop-lower-case",
             &managed_master(),
-            &[(&PRIMARY_INSTANCE_TAG.to_ascii_lowercase(), instance_arn)],
+            &[(
+                &PRIMARY_INSTANCE_TAG.to_ascii_lowercase(),
+                fleet.shop.instance_arn.clone(),
+            )],
         )
         .await;
     assert_eq!(
-        fleet.verify("on-instance", &address, &master).await.unwrap(),
+        fleet
+            .verify("on-instance-lower-case", &address, &lower_case)
+            .await
+            .unwrap(),
         (address, 5432, true)
     );
 

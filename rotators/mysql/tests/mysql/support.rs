@@ -44,10 +44,7 @@ impl Db {
     /// Runs SQL as root through the private socket, out of the general log (so set-up passwords do not
     /// pollute the checks on it).
     pub async fn sql(&self, sql: &str) -> String {
-        self.server
-            .mariadb(&format!("SET SESSION sql_log_off = ON;\n{sql}"))
-            .await
-            .unwrap()
+        self.server.admin_sql(sql).await.unwrap()
     }
 
     /// Creates `'user'@'host'` with `password`.
@@ -61,31 +58,19 @@ impl Db {
         .await;
     }
 
-    /// A single-user secret for `user`, plaintext (the server has no TLS), with a custom key that rotations
-    /// must keep.
+    /// A single-user secret for `user` (the launcher's, in AWS's format) with the port as a string and a
+    /// custom key that rotations must keep. Plaintext (`"ssl": false`) even on a TLS server: the TLS tests
+    /// add the CA themselves, or prove that plaintext is refused.
     pub fn secret(&self, user: &str, password: &str) -> Value {
-        json!({
-            "engine": "mariadb",
-            "host": self.server.host(),
-            "port": self.server.port().to_string(),
-            "username": user,
-            "password": password,
-            "ssl": false,
-            "proxy": {"keep": [1, true]},
-        })
+        let mut secret = plaintext(self.server.secret_json(user, password));
+        secret["port"] = json!(self.server.port().to_string());
+        secret["proxy"] = json!({"keep": [1, true]});
+        secret
     }
 
-    /// The admin account's secret, for `masterarn`.
+    /// The admin account's secret, for `masterarn`; plaintext like [`Db::secret`].
     pub fn master_secret(&self) -> Value {
-        let (user, password) = self.server.admin();
-        json!({
-            "engine": "mariadb",
-            "host": self.server.host(),
-            "port": self.server.port(),
-            "username": user,
-            "password": password,
-            "ssl": false,
-        })
+        plaintext(self.server.admin_secret_json())
     }
 
     fn options(&self, user: &str, password: &str) -> OptsBuilder {
@@ -188,6 +173,15 @@ impl Db {
             .await;
         found.trim() == "1"
     }
+}
+
+/// `secret` without TLS: no CA, `"ssl": false`.
+fn plaintext(mut secret: Value) -> Value {
+    if let Some(fields) = secret.as_object_mut() {
+        fields.remove("ssl_ca");
+        fields.insert("ssl".into(), json!(false));
+    }
+    secret
 }
 
 /// The test kit's harness, plus the checks these tests share.

@@ -6,8 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_secretsmanager::types::Tag;
-use rotor_core::database::{HostOverrides, PRIMARY_INSTANCE_TAG};
+use rotor_core::database::HostOverrides;
 use rotor_core::rds::RdsApi;
 use rotor_core::{Classify, Deadline, RotationEvent, RotationFunction, RotationSettings, Step};
 use rotor_postgres::AlternatingUsers;
@@ -28,40 +27,13 @@ async fn an_rds_managed_master_rotates_a_child_at_the_endpoint_rds_names_over_ve
     db.create_user("app", INITIAL, "").await;
     let moto = MotoServer::start().await.unwrap();
     let rds = moto.rds().await;
-    let created = rds
-        .client()
-        .await
-        .create_db_instance()
-        .db_instance_identifier("shop")
-        .db_instance_class("db.t3.micro")
-        .engine("postgres")
-        .allocated_storage(20)
-        .master_username("postgres_admin")
-        .master_user_password(MASTER)
-        .port(i32::from(db.server.port()))
-        .send()
+    let master = moto
+        .create_rds_managed_master("shop", "postgres_admin", MASTER, db.server.port())
         .await
         .unwrap();
-    let instance = created.db_instance().unwrap();
-    assert_eq!(instance.endpoint().and_then(|e| e.address()), Some(ENDPOINT));
+    assert_eq!(master.endpoint, ENDPOINT);
+    let master_arn = master.secret_arn;
     let secrets = moto.secrets_manager().await;
-    let master_arn = secrets
-        .client()
-        .create_secret()
-        .name("rds!db-shop")
-        .secret_string(json!({"username": "postgres_admin", "password": MASTER}).to_string())
-        .tags(
-            Tag::builder()
-                .key(PRIMARY_INSTANCE_TAG)
-                .value(instance.db_instance_arn().unwrap())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
     // As the console creates it: no `ssl` key, the RDS endpoint, an unknown key kept verbatim.
     let child = json!({
         "engine": "postgres", "host": ENDPOINT, "port": db.server.port(), "username": "app",

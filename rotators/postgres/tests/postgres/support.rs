@@ -107,13 +107,10 @@ impl Db {
         self.server.ca_cert_pem().is_some()
     }
 
-    /// Runs SQL as the superuser over the private socket, with statement logging off so setup
-    /// passwords stay out of the server log.
+    /// Runs SQL as the superuser over the private socket, out of the server log, so set-up
+    /// passwords do not pollute the checks on it.
     pub async fn psql(&self, sql: &str) -> String {
-        self.server
-            .psql(&format!("SET log_statement = 'none';\n{sql}"))
-            .await
-            .expect("psql")
+        self.server.admin_sql(sql).await.expect("psql")
     }
 
     /// Creates a login role with a password (plus extra `CREATE ROLE` options).
@@ -126,22 +123,13 @@ impl Db {
         .await;
     }
 
-    /// The secret JSON for a user on this server: AWS's format plus an unknown key, with TLS
-    /// trusting this server's CA, or explicitly disabled on a plain server.
+    /// The secret JSON for a user on this server (the launcher's, in AWS's format, trusting this
+    /// server's CA or saying `"ssl": false`), with the port as a string and an unknown key, both of
+    /// which rotations must keep as they are.
     pub fn secret(&self, username: &str, password: &str) -> Value {
-        let mut secret = json!({
-            "engine": "postgres",
-            "host": self.server.host(),
-            "port": self.server.port().to_string(),
-            "username": username,
-            "password": password,
-            "dbname": "postgres",
-            "dbInstanceIdentifier": "throwaway",
-        });
-        match self.server.ca_cert_pem() {
-            Some(ca) => secret["ssl_ca"] = json!(ca),
-            None => secret["ssl"] = json!(false),
-        }
+        let mut secret = self.server.secret_json(username, password);
+        secret["port"] = json!(self.server.port().to_string());
+        secret["dbInstanceIdentifier"] = json!("throwaway");
         secret
     }
 
