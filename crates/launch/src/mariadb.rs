@@ -6,15 +6,14 @@
 //! starting with the `admin` account.
 
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::LaunchError;
 use crate::secret::aws_secret;
 use crate::server::{
-    LOCALHOST, OsAccount, ScratchDir, ServerCommand, ServerProcess, StopSignal, cached_template, command_as,
-    copy_tree, find_program, random_password, run, spawn_until_ready, start_on_free_port,
+    LOCALHOST, OsAccount, Running, ScratchDir, ServerCommand, StopSignal, cached_template, command_as,
+    copy_tree, find_program, random_password, read_text, run, spawn_until_ready, start_on_free_port,
 };
 use crate::tls::{TestCa, TlsFiles};
 
@@ -52,9 +51,7 @@ impl MariaDbOptions {
 
 /// A running throwaway MariaDB server. Dropping it stops the server and deletes all its files.
 pub struct MariaDbServer {
-    // Declared before `dir`: fields drop in order, and the server must be stopped before its files go.
-    process: ServerProcess,
-    dir: ScratchDir,
+    running: Running,
     client: PathBuf,
     socket_user: String,
     port: u16,
@@ -66,7 +63,7 @@ impl fmt::Debug for MariaDbServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MariaDbServer")
             .field("port", &self.port)
-            .field("dir", &self.dir.path())
+            .field("dir", &self.running.dir())
             .field("password", &"[REDACTED]")
             .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
@@ -133,8 +130,7 @@ impl MariaDbServer {
         .await?;
 
         let server = Self {
-            process,
-            dir,
+            running: Running::new(process, dir),
             client,
             socket_user,
             port,
@@ -148,7 +144,7 @@ impl MariaDbServer {
                 password = server.password
             ))
             .await?;
-        tracing::debug!(port, dir = %server.dir.path().display(), tls = server.tls.is_some(), "MariaDB ready");
+        tracing::debug!(port, dir = %server.running.dir().display(), tls = server.tls.is_some(), "MariaDB ready");
         Ok(server)
     }
 
@@ -189,7 +185,7 @@ impl MariaDbServer {
     /// # Errors
     /// [`LaunchError::Io`] when the log cannot be read.
     pub fn general_log(&self) -> Result<String, LaunchError> {
-        read_log(&self.paths().general_log())
+        read_text(&self.paths().general_log())
     }
 
     /// The error log so far: startup, shutdown and warnings.
@@ -197,7 +193,7 @@ impl MariaDbServer {
     /// # Errors
     /// [`LaunchError::Io`] when the log cannot be read.
     pub fn error_log(&self) -> Result<String, LaunchError> {
-        read_log(&self.paths().error_log())
+        read_text(&self.paths().error_log())
     }
 
     /// Runs `sql` with the `mariadb` client through the private socket, as the OS account of the test process
@@ -241,12 +237,12 @@ impl MariaDbServer {
 
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.process.id()
+        self.running.pid()
     }
 
     /// The temporary directory holding the data directory, socket, logs and certificates; gone after a stop.
     pub fn work_dir(&self) -> &Path {
-        self.dir.path()
+        self.running.dir()
     }
 
     /// Stops the server and deletes its files, reporting a failure to delete them. Dropping the server does the
@@ -254,13 +250,14 @@ impl MariaDbServer {
     ///
     /// # Errors
     /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(mut self) -> Result<(), LaunchError> {
-        self.process.stop();
-        self.dir.remove()
+    pub fn stop(self) -> Result<(), LaunchError> {
+        self.running.stop()
     }
 
     fn paths(&self) -> ServerPaths<'_> {
-        ServerPaths { dir: self.dir.path() }
+        ServerPaths {
+            dir: self.running.dir(),
+        }
     }
 }
 
@@ -381,12 +378,6 @@ async fn answers_ping(admin_tool: &Path, socket: &Path, user: &str) -> bool {
         .arg(format!("--user={user}"))
         .args(["--connect-timeout=2", "ping"]);
     run(command, None).await.is_ok()
-}
-
-fn read_log(path: &Path) -> Result<String, LaunchError> {
-    fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|error| LaunchError::io("read", path, error))
 }
 
 #[cfg(test)]

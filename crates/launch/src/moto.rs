@@ -4,12 +4,11 @@
 //! value under the same token, `GetSecretValue` without a stage can return a stale version, ...); tests must not
 //! depend on those behaviours.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::server::{
-    LOCALHOST, ScratchDir, ServerCommand, ServerProcess, StopSignal, find_program, is_executable,
+    LOCALHOST, Running, ScratchDir, ServerCommand, StopSignal, find_program, is_executable,
     spawn_until_ready, start_on_free_port,
 };
 use crate::{LaunchError, http};
@@ -22,9 +21,7 @@ pub const MOTO_SERVER_ENV: &str = "ROTOR_MOTO_SERVER";
 /// A running throwaway moto server. Dropping it stops the server and deletes its log.
 #[derive(Debug)]
 pub struct MotoServer {
-    // Declared before `dir`: fields drop in order, and the server must be stopped before its files go.
-    process: ServerProcess,
-    dir: ScratchDir,
+    running: Running,
     port: u16,
 }
 
@@ -61,7 +58,10 @@ impl MotoServer {
         })
         .await?;
         tracing::debug!(port, "moto ready");
-        Ok(Self { process, dir, port })
+        Ok(Self {
+            running: Running::new(process, dir),
+            port,
+        })
     }
 
     /// The endpoint URL for an AWS SDK client, e.g. `http://127.0.0.1:41234`.
@@ -95,20 +95,17 @@ impl MotoServer {
     /// # Errors
     /// [`LaunchError::Io`] when the log cannot be read.
     pub fn log(&self) -> Result<String, LaunchError> {
-        let path = self.dir.path().join("moto.log");
-        fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|error| LaunchError::io("read", path, error))
+        self.running.read("moto.log")
     }
 
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.process.id()
+        self.running.pid()
     }
 
     /// The temporary directory holding moto's log; gone after a stop.
     pub fn work_dir(&self) -> &Path {
-        self.dir.path()
+        self.running.dir()
     }
 
     /// Stops the server and deletes its log, reporting a failure to delete it. Dropping the server does the
@@ -116,9 +113,8 @@ impl MotoServer {
     ///
     /// # Errors
     /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(mut self) -> Result<(), LaunchError> {
-        self.process.stop();
-        self.dir.remove()
+    pub fn stop(self) -> Result<(), LaunchError> {
+        self.running.stop()
     }
 }
 
@@ -148,6 +144,8 @@ fn workspace_root() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -16,7 +16,7 @@ use std::process::Command;
 use crate::LaunchError;
 use crate::secret::aws_secret;
 use crate::server::{
-    LOCALHOST, OsAccount, ScratchDir, ServerCommand, ServerProcess, StopSignal, cached_template, command_as,
+    LOCALHOST, OsAccount, Running, ScratchDir, ServerCommand, StopSignal, cached_template, command_as,
     copy_tree, find_program, is_executable, random_password, run, spawn_until_ready, start_on_free_port,
 };
 use crate::tls::{TestCa, TlsFiles};
@@ -83,9 +83,7 @@ impl PostgresOptions {
 
 /// A running throwaway PostgreSQL server. Dropping it stops the server and deletes all its files.
 pub struct PostgresServer {
-    // Declared before `dir`: fields drop in order, and the server must be stopped before its files go.
-    process: ServerProcess,
-    dir: ScratchDir,
+    running: Running,
     bin_dir: PathBuf,
     major: u32,
     socket_dir: PathBuf,
@@ -99,7 +97,7 @@ impl fmt::Debug for PostgresServer {
         f.debug_struct("PostgresServer")
             .field("port", &self.port)
             .field("major", &self.major)
-            .field("dir", &self.dir.path())
+            .field("dir", &self.running.dir())
             .field("password", &"[REDACTED]")
             .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
@@ -184,8 +182,7 @@ impl PostgresServer {
         .await?;
 
         let server = Self {
-            process,
-            dir,
+            running: Running::new(process, dir),
             bin_dir,
             major,
             socket_dir,
@@ -199,7 +196,7 @@ impl PostgresServer {
                 server.password
             ))
             .await?;
-        tracing::debug!(port, dir = %server.dir.path().display(), tls = server.tls.is_some(), "PostgreSQL ready");
+        tracing::debug!(port, dir = %server.running.dir().display(), tls = server.tls.is_some(), "PostgreSQL ready");
         Ok(server)
     }
 
@@ -249,10 +246,7 @@ impl PostgresServer {
     /// # Errors
     /// [`LaunchError::Io`] when the log cannot be read.
     pub fn log(&self) -> Result<String, LaunchError> {
-        let path = self.dir.path().join("server.log");
-        fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|error| LaunchError::io("read", path, error))
+        self.running.read("server.log")
     }
 
     /// Runs `sql` with `psql` as the superuser through the private socket and returns its unaligned,
@@ -306,12 +300,12 @@ impl PostgresServer {
 
     /// The postmaster's process id.
     pub fn pid(&self) -> u32 {
-        self.process.id()
+        self.running.pid()
     }
 
     /// The temporary directory holding the data directory, socket, log and certificates; gone after a stop.
     pub fn work_dir(&self) -> &Path {
-        self.dir.path()
+        self.running.dir()
     }
 
     /// Stops the server (fast shutdown) and deletes its files, reporting a failure to delete them.
@@ -319,9 +313,8 @@ impl PostgresServer {
     ///
     /// # Errors
     /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(mut self) -> Result<(), LaunchError> {
-        self.process.stop();
-        self.dir.remove()
+    pub fn stop(self) -> Result<(), LaunchError> {
+        self.running.stop()
     }
 }
 

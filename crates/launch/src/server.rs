@@ -1,11 +1,12 @@
-//! What the three launchers share: OS accounts, scratch directories, free ports, guarded server processes,
-//! readiness polling, cached templates and one-shot commands.
+//! What the three launchers share: OS accounts, scratch directories, free ports, guarded server processes (and
+//! their pairing with the directory they write to), readiness polling, cached templates and one-shot commands.
 
 mod account;
 mod command;
 mod port;
 mod process;
 mod program;
+mod running;
 mod scratch;
 mod startup;
 mod template;
@@ -18,6 +19,7 @@ pub(crate) use command::run;
 pub(crate) use port::free_port;
 pub(crate) use process::{ServerCommand, ServerProcess, StopSignal};
 pub(crate) use program::{find_program, is_executable};
+pub(crate) use running::{Running, read_text};
 pub(crate) use scratch::ScratchDir;
 pub(crate) use startup::{spawn_until_ready, start_on_free_port};
 pub(crate) use template::{cached_template, copy_tree};
