@@ -244,17 +244,11 @@ impl<R: Rotator> Harness<R> {
         self.value(VersionSelector::stage(StagingLabel::Previous)).await
     }
 
-    /// Stores `value` as a new version with no staging label (put as AWSPENDING, then the label is removed, as
-    /// a cancelled rotation leaves it).
+    /// Stores `value` as a new version with no staging label, as a cancelled rotation leaves it: put as
+    /// AWSPENDING, then CancelRotateSecret.
     pub async fn put_unlabelled_version(&self, value: &Value) {
         let token = self.put_version(value, &[StagingLabel::Pending]).await;
-        let update = rotor_core::secrets_manager::UpdateVersionStage {
-            secret_id: &self.arn,
-            stage: StagingLabel::Pending,
-            move_to: None,
-            remove_from: Some(&token),
-        };
-        self.model().update_secret_version_stage(update).await.unwrap();
+        assert_eq!(self.cancel_rotation(), Some(token));
     }
 
     /// Stores `value` as a new version with `stages`, as a writer of the secret could with PutSecretValue.
