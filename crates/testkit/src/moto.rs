@@ -62,6 +62,42 @@ impl MotoServer {
         self.server.stop()
     }
 
+    /// CreateSecret: `value` under `name`, with `tags` (key, value). Returns the secret's ARN.
+    ///
+    /// # Errors
+    /// [`LaunchError::Http`] when moto refuses the call or its answer has no ARN.
+    pub async fn create_secret(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+        tags: &[(&str, &str)],
+    ) -> Result<String, LaunchError> {
+        let refused = |detail: String| LaunchError::Http {
+            request: format!("CreateSecret {name}"),
+            detail,
+        };
+        let mut request = aws_sdk_secretsmanager::Client::new(&self.sdk_config().await)
+            .create_secret()
+            .name(name)
+            .secret_string(value.to_string());
+        for (key, tag_value) in tags {
+            request = request.tags(
+                aws_sdk_secretsmanager::types::Tag::builder()
+                    .key(*key)
+                    .value(*tag_value)
+                    .build(),
+            );
+        }
+        let created = request
+            .send()
+            .await
+            .map_err(|error| refused(DisplayErrorContext(&error).to_string()))?;
+        created
+            .arn()
+            .map(str::to_owned)
+            .ok_or_else(|| refused("no ARN in the answer".to_owned()))
+    }
+
     /// What RDS makes when a PostgreSQL DB instance is created with a managed master password: the instance
     /// `identifier` (class `db.t3.micro`, 20 GiB, listening on `port`) whose master is `username`, and the
     /// secret `rds!db-<identifier>` holding only that username and `password`, tagged
@@ -77,12 +113,11 @@ impl MotoServer {
         password: &str,
         port: u16,
     ) -> Result<RdsManagedMaster, LaunchError> {
-        let config = self.sdk_config().await;
-        let refused = |request: &str, detail: String| LaunchError::Http {
-            request: request.to_owned(),
+        let refused = |detail: String| LaunchError::Http {
+            request: format!("RDS CreateDBInstance {identifier}"),
             detail,
         };
-        let created = aws_sdk_rds::Client::new(&config)
+        let created = aws_sdk_rds::Client::new(&self.sdk_config().await)
             .create_db_instance()
             .db_instance_identifier(identifier)
             .db_instance_class("db.t3.micro")
@@ -93,44 +128,27 @@ impl MotoServer {
             .port(i32::from(port))
             .send()
             .await
-            .map_err(|error| {
-                refused(
-                    "RDS CreateDBInstance",
-                    aws_sdk_rds::error::DisplayErrorContext(&error).to_string(),
-                )
-            })?;
+            .map_err(|error| refused(aws_sdk_rds::error::DisplayErrorContext(&error).to_string()))?;
         let instance = created.db_instance();
         let instance_arn = instance.and_then(|instance| instance.db_instance_arn());
         let endpoint = instance
             .and_then(|instance| instance.endpoint())
             .and_then(|endpoint| endpoint.address());
         let (Some(instance_arn), Some(endpoint)) = (instance_arn, endpoint) else {
-            return Err(refused(
-                "RDS CreateDBInstance",
-                format!("no ARN or endpoint address for {identifier}"),
-            ));
+            return Err(refused("no ARN or endpoint address in the answer".to_owned()));
         };
         let value = serde_json::json!({"username": username, "password": password});
-        let secret = aws_sdk_secretsmanager::Client::new(&config)
-            .create_secret()
-            .name(format!("rds!db-{identifier}"))
-            .secret_string(value.to_string())
-            .tags(
-                aws_sdk_secretsmanager::types::Tag::builder()
-                    .key(RDS_PRIMARY_INSTANCE_TAG)
-                    .value(instance_arn)
-                    .build(),
+        let secret_arn = self
+            .create_secret(
+                &format!("rds!db-{identifier}"),
+                &value,
+                &[(RDS_PRIMARY_INSTANCE_TAG, instance_arn)],
             )
-            .send()
-            .await
-            .map_err(|error| refused("CreateSecret", DisplayErrorContext(&error).to_string()))?;
-        let secret_arn = secret
-            .arn()
-            .ok_or_else(|| refused("CreateSecret", "no ARN in the answer".to_owned()))?;
+            .await?;
         Ok(RdsManagedMaster {
             instance_arn: instance_arn.to_owned(),
             endpoint: endpoint.to_owned(),
-            secret_arn: secret_arn.to_owned(),
+            secret_arn,
         })
     }
 }

@@ -133,21 +133,8 @@ impl Fleet {
     }
 
     async fn create_secret(&self, name: &str, value: &serde_json::Value, tags: &[(&str, String)]) -> String {
-        let mut request = self
-            .secrets
-            .client()
-            .create_secret()
-            .name(name)
-            .secret_string(value.to_string());
-        for (key, tag_value) in tags {
-            request = request.tags(
-                aws_sdk_secretsmanager::types::Tag::builder()
-                    .key(*key)
-                    .value(tag_value)
-                    .build(),
-            );
-        }
-        request.send().await.unwrap().arn().unwrap().to_owned()
+        let tags: Vec<(&str, &str)> = tags.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        self.moto.create_secret(name, value, &tags).await.unwrap()
     }
 
     /// createSecret and setSecret of a child on `child_host` whose master is `master_arn`: what

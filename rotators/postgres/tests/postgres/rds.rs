@@ -39,17 +39,7 @@ async fn an_rds_managed_master_rotates_a_child_at_the_endpoint_rds_names_over_ve
         "engine": "postgres", "host": ENDPOINT, "port": db.server.port(), "username": "app",
         "password": INITIAL, "dbname": "postgres", "dbInstanceIdentifier": "shop", "masterarn": master_arn,
     });
-    let arn = secrets
-        .client()
-        .create_secret()
-        .name("app-db")
-        .secret_string(child.to_string())
-        .send()
-        .await
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
+    let arn = moto.create_secret("app-db", &child, &[]).await.unwrap();
     let hosts = HostOverrides::none()
         .with(ENDPOINT, IpAddr::from([127, 0, 0, 1]))
         .trusting(db.server.ca_cert_pem().unwrap());
@@ -114,17 +104,7 @@ async fn without_the_test_ca_the_rds_endpoint_is_refused_not_downgraded() {
     let moto = MotoServer::start().await.unwrap();
     let secrets = moto.secrets_manager().await;
     let child = json!({"engine": "postgres", "host": ENDPOINT, "port": db.server.port(), "username": "app", "password": INITIAL});
-    let arn = secrets
-        .client()
-        .create_secret()
-        .name("app-db")
-        .secret_string(child.to_string())
-        .send()
-        .await
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
+    let arn = moto.create_secret("app-db", &child, &[]).await.unwrap();
     let hosts = HostOverrides::none().with(ENDPOINT, IpAddr::from([127, 0, 0, 1]));
     let rotator = rotor_postgres::SingleUser::new().with_host_overrides(hosts);
     let function = RotationFunction::new(rotator, secrets, RotationSettings::new(""));
