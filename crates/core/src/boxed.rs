@@ -27,6 +27,7 @@ trait ErasedRotator: Send + Sync {
     ) -> BoxFuture<'a, Result<(), RotatorError>>;
     fn after_finish<'a>(&'a self, ctx: &'a FinishContext<'_>) -> BoxFuture<'a, Result<(), RotatorError>>;
     fn default_exclude_characters(&self) -> &'static str;
+    fn log_targets(&self) -> &'static [&'static str];
     fn name(&self) -> &'static str;
 }
 
@@ -61,6 +62,10 @@ impl<R: Rotator> ErasedRotator for R {
         Rotator::default_exclude_characters(self)
     }
 
+    fn log_targets(&self) -> &'static [&'static str] {
+        Rotator::log_targets(self)
+    }
+
     fn name(&self) -> &'static str {
         Rotator::name(self)
     }
@@ -92,6 +97,10 @@ impl BoxedRotator {
 impl Rotator for BoxedRotator {
     fn default_exclude_characters(&self) -> &'static str {
         self.inner.default_exclude_characters()
+    }
+
+    fn log_targets(&self) -> &'static [&'static str] {
+        self.inner.log_targets()
     }
 
     fn name(&self) -> &'static str {
@@ -128,6 +137,10 @@ mod tests {
     impl Rotator for Colons {
         fn default_exclude_characters(&self) -> &'static str {
             ":"
+        }
+
+        fn log_targets(&self) -> &'static [&'static str] {
+            &["colon_driver"]
         }
 
         async fn set_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> {
@@ -214,6 +227,11 @@ mod tests {
             Rotator::default_exclude_characters(&BoxedRotator::new(BoxedRotator::new(Colons))),
             ":",
             "boxing twice changes nothing"
+        );
+        assert_eq!(
+            Rotator::log_targets(&BoxedRotator::new(BoxedRotator::new(Colons))),
+            ["colon_driver"],
+            "the driver targets are the rotator's own"
         );
     }
 }

@@ -76,15 +76,6 @@ impl<S: SecretsManager> SecretReader for S {
     }
 }
 
-/// The master secret named by the `masterarn` field of AWSCURRENT.
-#[derive(Debug, Clone)]
-pub struct MasterSecret {
-    /// The master secret's ARN.
-    pub arn: String,
-    /// Its AWSCURRENT value.
-    pub value: SecretJson,
-}
-
 /// A version found by [`SecretContext::recent_versions`].
 #[derive(Debug, Clone)]
 pub struct RecentVersion {
@@ -107,7 +98,6 @@ pub struct SecretContext<'a> {
     rds: Option<&'a dyn RdsApi>,
     current: OnceCell<SecretJson>,
     previous: OnceCell<Option<SecretJson>>,
-    master: OnceCell<MasterSecret>,
 }
 
 impl std::fmt::Debug for SecretContext<'_> {
@@ -138,7 +128,6 @@ impl<'a> SecretContext<'a> {
             rds,
             current: OnceCell::new(),
             previous: OnceCell::new(),
-            master: OnceCell::new(),
         }
     }
 
@@ -256,44 +245,17 @@ impl<'a> SecretContext<'a> {
         Ok(previous.as_ref())
     }
 
-    /// The master secret named by AWSCURRENT's `masterarn`, at its AWSCURRENT version.
-    pub async fn master(&self) -> Result<&MasterSecret, RotationError> {
-        self.master
-            .get_or_try_init(|| async {
-                let arn = self
-                    .current()
-                    .await?
-                    .required_str("masterarn")
-                    .map_err(|problem| self.malformed("AWSCURRENT", problem))?
-                    .to_owned();
-                let value = self
-                    .read_json(
-                        &arn,
-                        VersionSelector::stage(StagingLabel::Current),
-                        "master AWSCURRENT",
-                    )
-                    .await?;
-                Ok(MasterSecret { arn, value })
-            })
+    /// The version of another secret (a master secret, say) that carries `label`, parsed as
+    /// JSON. `name` names that version in errors (`master AWSCURRENT`); a missing version is
+    /// Secrets Manager's "not found" error ([`RotationError::is_not_found`]).
+    pub async fn other_secret(
+        &self,
+        secret_id: &str,
+        label: StagingLabel,
+        name: &str,
+    ) -> Result<SecretJson, RotationError> {
+        self.read_json(secret_id, VersionSelector::stage(label), name)
             .await
-    }
-
-    /// The master secret's AWSPENDING value, for when the master is itself mid-rotation and its
-    /// AWSCURRENT no longer logs in. `None` when it has no pending value.
-    pub async fn master_pending(&self) -> Result<Option<SecretJson>, RotationError> {
-        let arn = self.master().await?.arn.clone();
-        match self
-            .read_json(
-                &arn,
-                VersionSelector::stage(StagingLabel::Pending),
-                "master AWSPENDING",
-            )
-            .await
-        {
-            Ok(pending) => Ok(Some(pending)),
-            Err(RotationError::SecretsManager { source, .. }) if source.is_not_found() => Ok(None),
-            Err(error) => Err(error),
-        }
     }
 
     /// Up to `limit` of the newest versions that carry none of AWSCURRENT, AWSPENDING or

@@ -172,6 +172,11 @@ impl RotationError {
     pub fn secrets_manager(operation: &'static str, source: SecretsManagerError) -> Self {
         Self::SecretsManager { operation, source }
     }
+
+    /// Whether Secrets Manager said the secret or the version does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::SecretsManager { source, .. } if source.is_not_found())
+    }
 }
 
 impl Classify for RotationError {

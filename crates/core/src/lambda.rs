@@ -73,7 +73,7 @@ pub async fn run<R: Rotator>(rotator: R) -> Result<(), lambda_runtime::Error> {
 pub async fn run_or_report<R: Rotator, E: Classify>(
     rotator: Result<R, E>,
 ) -> Result<(), lambda_runtime::Error> {
-    crate::logging::init_json();
+    crate::logging::init_json(rotator.as_ref().map_or(&[], Rotator::log_targets));
     let exclude = rotator
         .as_ref()
         .map_or(DEFAULT_EXCLUDE_CHARACTERS, Rotator::default_exclude_characters);

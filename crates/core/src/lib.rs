@@ -112,7 +112,7 @@ mod steps;
 mod type_name;
 
 pub use boxed::BoxedRotator;
-pub use context::{CreateContext, MasterSecret, RecentVersion, SecretContext, StepContext};
+pub use context::{CreateContext, RecentVersion, SecretContext, StepContext};
 pub use deadline::Deadline;
 pub use error::{Classify, ErrorClass, RotationError, RotatorError};
 pub use event::{RotationEvent, RotationToken, Step};

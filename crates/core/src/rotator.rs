@@ -75,6 +75,14 @@ pub trait Rotator: Send + Sync {
         async { Ok(()) }
     }
 
+    /// The tracing targets of the drivers this rotator uses (crates, with all their modules),
+    /// whose events can carry SQL or protocol messages: every subscriber rotor installs caps
+    /// them at INFO (see [`logging`](crate::logging)). A database rotator returns its engine's
+    /// [`Engine::LOG_TARGETS`](crate::database::Engine::LOG_TARGETS); none by default.
+    fn log_targets(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The rotator's name in metrics and notifications (the `Rotator` dimension). The default is
     /// the type's crate and name, without modules or generic parameters
     /// (`rotor_postgres::SingleUser`); override it for a shorter, stable name.

@@ -10,6 +10,7 @@
 mod core {
     pub mod aws_adapter;
     pub mod differential;
+    pub mod engine_kit;
     pub mod finish;
     pub mod finish_hook;
     pub mod notify;

@@ -5,10 +5,19 @@
 //! filter at TRACE). It writes each line to the capture active on the writing thread, if any.
 //! A global subscriber avoids the interest-cache races of per-thread dispatchers, which can make
 //! a capture miss events when tests run on parallel threads.
+//!
+//! Driver targets that an engine crate declares ([`Rotator::log_targets`](rotor_core::Rotator::log_targets))
+//! are capped as production caps them once a capture names them ([`LogCapture::start_capping`]):
+//! the capping is process-wide and only grows, so a later capture never sees less capped.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, Once, PoisonError};
+
+use rotor_core::logging::DependencyCap;
+use tracing::subscriber::Interest;
+use tracing::{Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -21,6 +30,31 @@ thread_local! {
 }
 
 static INSTALL: Once = Once::new();
+
+/// The driver targets captures cap besides rotor-core's own, as production does for the rotator
+/// that declares them.
+static DECLARED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// Caps the [`DECLARED`] targets below INFO. They can be added after callsites registered, so
+/// every callsite is asked again on each event instead of caching an answer.
+struct DeclaredCap;
+
+impl DeclaredCap {
+    fn allows(metadata: &Metadata<'_>) -> bool {
+        let declared = DECLARED.lock().unwrap_or_else(PoisonError::into_inner);
+        DependencyCap::new(&declared).allows(metadata)
+    }
+}
+
+impl<S: Subscriber> Layer<S> for DeclaredCap {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
+        Self::allows(metadata)
+    }
+}
 
 /// Writes to the capture active on the current thread; discards otherwise.
 struct ThreadWriter;
@@ -73,6 +107,13 @@ impl LogCapture {
     /// Starts capturing everything logged on this thread at TRACE, through rotor's production
     /// filter (which caps dependencies that log request bodies) and production's JSON format.
     pub fn start() -> Self {
+        Self::start_capping(&[])
+    }
+
+    /// Like [`start`](Self::start), with `targets` (a rotator's
+    /// [`log_targets`](rotor_core::Rotator::log_targets)) capped as production caps them.
+    pub fn start_capping(targets: &[&'static str]) -> Self {
+        cap_targets(targets);
         INSTALL.call_once(|| {
             let format = tracing_subscriber::fmt::layer()
                 .json()
@@ -80,7 +121,8 @@ impl LogCapture {
                 .with_current_span(true)
                 .with_span_list(true);
             let _first_subscriber = tracing_subscriber::registry()
-                .with(rotor_core::logging::filter("trace"))
+                .with(rotor_core::logging::filter("trace", &[]))
+                .with(DeclaredCap)
                 .with(format)
                 .try_init();
         });
@@ -102,6 +144,17 @@ impl LogCapture {
             .copied()
             .filter(|needle| !needle.is_empty() && text.contains(needle))
             .collect()
+    }
+}
+
+/// Caps `targets` (a rotator's [`log_targets`](rotor_core::Rotator::log_targets)) in every
+/// capture of this process from now on, as production caps them.
+pub fn cap_targets(targets: &[&'static str]) {
+    let mut declared = DECLARED.lock().unwrap_or_else(PoisonError::into_inner);
+    for target in targets {
+        if !declared.contains(target) {
+            declared.push(target);
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::future::Future;
 use crate::context::SecretContext;
 use crate::error::{Classify, ErrorClass, RotationError, RotatorError};
 use crate::secret::SecretJson;
+use crate::stage::StagingLabel;
 
 use super::master_target::{Completion, complete, needs_completion, relation};
 use super::pair::{PairMismatch, check_master_user, same_connection};
@@ -15,6 +16,31 @@ use super::secret::{DatabaseSecret, EngineFamily};
 pub const MASTER_LABEL: &str = "master";
 /// The label of a login with the master's AWSPENDING.
 pub const MASTER_PENDING_LABEL: &str = "master-pending";
+
+/// The master secret named by the `masterarn` field of AWSCURRENT, at its AWSCURRENT version.
+#[derive(Debug, Clone)]
+pub struct MasterSecret {
+    /// The master secret's ARN.
+    pub arn: String,
+    /// Its AWSCURRENT value.
+    pub value: SecretJson,
+}
+
+/// Reads the master secret that AWSCURRENT's `masterarn` names, at its AWSCURRENT version. A
+/// missing `masterarn` is a malformed AWSCURRENT; a master secret without AWSCURRENT is a
+/// Secrets Manager "not found" error.
+pub async fn read_master(ctx: &SecretContext<'_>) -> Result<MasterSecret, RotationError> {
+    let arn = ctx
+        .current()
+        .await?
+        .required_str("masterarn")
+        .map_err(|problem| ctx.malformed("AWSCURRENT", problem))?
+        .to_owned();
+    let value = ctx
+        .other_secret(&arn, StagingLabel::Current, "master AWSCURRENT")
+        .await?;
+    Ok(MasterSecret { arn, value })
+}
 
 /// The master secret's credentials (AWSCURRENT, then AWSPENDING) were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,7 +101,7 @@ pub async fn verify_master(
     family: &EngineFamily,
     child: &DatabaseSecret,
 ) -> Result<VerifiedMaster, RotatorError> {
-    let master = ctx.master().await?;
+    let master = read_master(ctx).await?;
     let completion = if needs_completion(&master.value) {
         Some(complete(ctx, &master.arn).await?)
     } else {
@@ -140,8 +166,13 @@ where
         Err(error) if error.class() == ErrorClass::AuthFailure => {}
         Err(error) => return Err(error),
     }
-    let Some(pending) = ctx.master_pending().await? else {
-        return Err(MasterRefused { tried: 1 }.into());
+    let pending = match ctx
+        .other_secret(&master.arn, StagingLabel::Pending, "master AWSPENDING")
+        .await
+    {
+        Ok(pending) => pending,
+        Err(error) if error.is_not_found() => return Err(MasterRefused { tried: 1 }.into()),
+        Err(error) => return Err(error.into()),
     };
     tracing::warn!(
         secret_id = ctx.secret_id(),

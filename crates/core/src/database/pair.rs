@@ -1,57 +1,20 @@
 //! Which versions form a rotation: the same user (single user) or the `_clone` pair (alternating
 //! users), always on the same server and database.
 
-use crate::context::CreateContext;
-use crate::error::{Classify, ErrorClass, RotatorError};
-use crate::secret::SecretJson;
+use crate::error::{Classify, ErrorClass};
 
 use super::secret::DatabaseSecret;
 
 /// The suffix that marks the second user of an alternating pair.
 pub const CLONE_SUFFIX: &str = "_clone";
 
-/// The other user of an alternating pair: `name` ↔ `name_clone`. `None` when the result would
-/// be longer than `max_bytes`.
-pub fn alternate_username(username: &str, max_bytes: usize) -> Option<String> {
-    let alternate = match username.strip_suffix(CLONE_SUFFIX) {
+/// The other user of an alternating pair: `name` ↔ `name_clone`. Whether the result fits the
+/// engine is the caller's check (see [`UsernameLimit`](super::UsernameLimit)).
+pub fn alternate_username(username: &str) -> String {
+    match username.strip_suffix(CLONE_SUFFIX) {
         Some(original) if !original.is_empty() => original.to_owned(),
         _ => format!("{username}{CLONE_SUFFIX}"),
-    };
-    (alternate.len() <= max_bytes).then_some(alternate)
-}
-
-/// The alternating-users username is too long for the engine.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("username with {CLONE_SUFFIX} appended would exceed {max_bytes} bytes")]
-pub struct UsernameTooLong {
-    /// The engine's limit.
-    pub max_bytes: usize,
-}
-
-impl Classify for UsernameTooLong {
-    fn class(&self) -> ErrorClass {
-        ErrorClass::Permanent
     }
-
-    fn error_type(&self) -> &'static str {
-        "UsernameTooLong"
-    }
-}
-
-/// createSecret for alternating users: AWSCURRENT with `username` toggled and a new password.
-pub async fn alternating_pending(
-    ctx: &CreateContext<'_>,
-    max_bytes: usize,
-) -> Result<SecretJson, RotatorError> {
-    let current = ctx.current();
-    let username = current
-        .required_str("username")
-        .map_err(|problem| ctx.malformed("AWSCURRENT", problem))?;
-    let alternate = alternate_username(username, max_bytes).ok_or(UsernameTooLong { max_bytes })?;
-    let mut pending = current.clone();
-    pending.set("username", alternate);
-    pending.set_password(&ctx.new_password().await?);
-    Ok(pending)
 }
 
 /// Two secrets that do not form the pair a rotation needs. Names the versions and the field that
@@ -160,26 +123,24 @@ pub fn check_alternating(
     pending: &DatabaseSecret,
 ) -> Result<UserPair, PairMismatch> {
     same_target(current, pending)?;
-    match alternate_username(&current.username, usize::MAX) {
-        Some(alternate) if alternate == pending.username => {
-            let (original, clone) = if pending.username.len() > current.username.len() {
-                (&current.username, &pending.username)
-            } else {
-                (&pending.username, &current.username)
-            };
-            Ok(UserPair {
-                original: original.clone(),
-                clone: clone.clone(),
-            })
-        }
-        _ => Err(PairMismatch::NotAlternatePair),
+    if alternate_username(&current.username) != pending.username {
+        return Err(PairMismatch::NotAlternatePair);
     }
+    let (original, clone) = if pending.username.len() > current.username.len() {
+        (&current.username, &pending.username)
+    } else {
+        (&pending.username, &current.username)
+    };
+    Ok(UserPair {
+        original: original.clone(),
+        clone: clone.clone(),
+    })
 }
 
 /// The master's own user must not be one of the child's pair: the master never rotates itself.
 pub(super) fn check_master_user(master: &DatabaseSecret, child: &DatabaseSecret) -> Result<(), PairMismatch> {
-    let partner = alternate_username(&child.username, usize::MAX);
-    if master.username == child.username || partner.as_deref() == Some(master.username.as_str()) {
+    let partner = alternate_username(&child.username);
+    if master.username == child.username || partner == master.username {
         return Err(PairMismatch::MasterInPair);
     }
     Ok(())
@@ -201,20 +162,10 @@ mod tests {
     use crate::database::secret::tests::app;
 
     #[test]
-    fn clone_names_toggle_and_respect_the_limit() {
-        assert_eq!(alternate_username("app", 63).as_deref(), Some("app_clone"));
-        assert_eq!(alternate_username("app_clone", 63).as_deref(), Some("app"));
-        assert_eq!(alternate_username("_clone", 63).as_deref(), Some("_clone_clone"));
-        assert_eq!(
-            alternate_username(&"a".repeat(57), 63).map(|name| name.len()),
-            Some(63)
-        );
-        assert_eq!(alternate_username(&"a".repeat(58), 63), None);
-        assert_eq!(
-            alternate_username(&"é".repeat(29), 63),
-            None,
-            "the limit counts bytes, not characters"
-        );
+    fn clone_names_toggle() {
+        assert_eq!(alternate_username("app"), "app_clone");
+        assert_eq!(alternate_username("app_clone"), "app");
+        assert_eq!(alternate_username("_clone"), "_clone_clone");
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn emit() {
     tracing::info!(target: "aws_smithy_runtime::client::orchestrator", "capped info");
     tracing::trace!(target: "rotor_core::steps", "rotor trace");
     tracing::trace!(target: "hyperlocal_client", "prefix only");
+    tracing::trace!(target: "toy_driver::protocol", "engine driver");
     let outer = tracing::info_span!(target: "rotor_core::function", "invoke", body = 1);
     let _outer = outer.enter();
     tracing::trace!(target: "aws_smithy_runtime::client::orchestrator", "in span");
@@ -77,7 +78,7 @@ fn through_filter(directives: &str, crowded: bool) -> Vec<String> {
     let recorder = Recorder::default();
     let permissive = crowded.then(|| Dispatch::new(tracing_subscriber::registry().with(Recorder::default())));
     let subscriber = tracing_subscriber::registry()
-        .with(filter(directives))
+        .with(filter(directives, &["toy_driver"]))
         .with(recorder.clone());
     tracing::subscriber::with_default(subscriber, emit);
     drop(permissive);
@@ -88,7 +89,11 @@ fn below_info_from_capped(lines: &[String]) -> Vec<&String> {
     lines
         .iter()
         .filter(|line| line.starts_with("TRACE ") || line.starts_with("DEBUG "))
-        .filter(|line| line.split(' ').nth(1).is_some_and(is_capped))
+        .filter(|line| {
+            line.split(' ')
+                .nth(1)
+                .is_some_and(|target| DependencyCap::new(&["toy_driver"]).caps(target))
+        })
         .collect()
 }
 
@@ -181,4 +186,11 @@ fn a_target_is_capped_with_its_modules_but_not_by_a_shared_prefix() {
     assert!(!is_capped("hyperlocal"));
     assert!(!is_capped("rotor_core::logging"));
     assert!(!is_capped("tower_http_like"));
+    assert!(
+        !is_capped("tokio_postgres"),
+        "engine crates declare their drivers"
+    );
+    let cap = DependencyCap::new(&["tokio_postgres"]);
+    assert!(cap.caps("tokio_postgres::query") && cap.caps("hyper"));
+    assert!(!cap.caps("tokio_postgres_rustls_like"));
 }

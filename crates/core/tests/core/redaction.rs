@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+use rotor_core::database::MasterSecret;
 use rotor_core::secrets_manager::{PutSecretValue, SecretVersion, VersionSelector};
 use rotor_core::{
-    AwsSecretsManager, CreateContext, Deadline, InMemorySecretsManager, MasterSecret, RecentVersion,
+    AwsSecretsManager, CreateContext, Deadline, InMemorySecretsManager, RecentVersion,
     RotationEvent, RotationFunction, RotationSettings, RotationToken, Rotator, RotatorError, SecretJson,
     SecretValue, SecretsManager, StagingLabel, Step, StepContext,
 };

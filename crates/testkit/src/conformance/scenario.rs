@@ -64,6 +64,7 @@ impl<F: Fixture> Scenario<F> {
                 .map_err(|error| format!("creating Fixture::other_secrets {other:?} failed: {error}"))?;
         }
         let rotator = fixture.rotator();
+        crate::capture::cap_targets(rotator.log_targets());
         let settings = RotationSettings::new(rotator.default_exclude_characters());
         let faults = fixture.fault_points().unwrap_or_else(FaultPoints::none);
         let harness = Harness::create(

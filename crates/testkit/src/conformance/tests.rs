@@ -80,7 +80,7 @@ impl Rotator for ServiceRotator {
             tracing::debug!(password = %pending, "setting the new password");
         }
         if self.flaw == Flaw::LogsMasterPassword {
-            let master = password(&ctx.master().await?.value);
+            let master = password(&rotor_core::database::read_master(ctx).await?.value);
             tracing::debug!(master, "logging in as the master");
         }
         let ticket = self.service.points.before("set password")?;

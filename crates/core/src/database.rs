@@ -1,0 +1,177 @@
+//! The engine kit: AWS's JSON format for database credentials and everything a database
+//! rotator does that does not depend on the database.
+//!
+//! An engine crate brings its driver, its SQL and its server's rules; this module owns the rest,
+//! once for every engine:
+//!
+//! - the secret schema and the TLS decision ([`DatabaseSecret`], [`EngineFamily`], [`TlsMode`],
+//!   [`TrustedRoots`]);
+//! - which versions form a rotation: the same user on the same connection, or the `_clone` pair
+//!   ([`check_single_user`], [`check_alternating`], [`PairMismatch`]);
+//! - the order in which stored credentials are tried ([`login_with_fallback`]), for the user
+//!   itself and for the master of alternating users, whose secret is read, completed from RDS
+//!   and checked against the child here ([`read_master`], [`verify_master`]);
+//! - one error type for what every engine shares ([`DatabaseError`]), one path for every
+//!   connection and statement ([`StatementGuard`]: fault point, deadline, error mapping), and the
+//!   steps built on them ([`EngineKit`]): createSecret for both strategies, the login checks,
+//!   testSecret and the configuration test.
+//!
+//! # Writing an engine
+//!
+//! An engine is a unit type that implements [`Engine`]: its name and secret format, the
+//! `errorType` prefix of its errors, its driver's log targets, how its server's error codes
+//! classify, and how to open, check and close a session. Every connection attempt goes through
+//! [`StatementGuard::connect`] and every statement through [`StatementGuard::run`], so fault
+//! injection and the deadline work the same in every engine. A rotator then holds an
+//! [`EngineKit`] and writes only the statement that changes a password:
+//!
+//! ```
+//! use rotor_core::database::{
+//!     DatabaseError, DatabaseSecret, Engine, EngineFamily, EngineKit, ErrorTypes, Login,
+//!     ServerCode, StatementGuard, UsernameLimit,
+//! };
+//! use rotor_core::fault::InjectedFault;
+//! use rotor_core::{database_error_types, CreateContext, ErrorClass, Rotator, RotatorError, SecretJson, StepContext};
+//!
+//! /// A toy engine whose "server" accepts every login; a real one would use its driver here.
+//! #[derive(Debug)]
+//! struct Toy;
+//!
+//! /// An open toy session.
+//! struct ToySession {
+//!     user: String,
+//!     guard: StatementGuard<Toy>,
+//! }
+//!
+//! impl Engine for Toy {
+//!     const NAME: &'static str = "Toy";
+//!     const FAMILY: EngineFamily = EngineFamily {
+//!         engines: &["toy"],
+//!         default_port: 7000,
+//!         default_dbname: None,
+//!         check_username: |_| Ok(()),
+//!     };
+//!     const ERROR_TYPES: ErrorTypes = database_error_types!("Toy");
+//!     const LOG_TARGETS: &'static [&'static str] = &["toy_driver"];
+//!     type Error = InjectedFault; // a real engine has an enum of its own failures
+//!     type Session = ToySession;
+//!
+//!     fn classify(code: &ServerCode) -> ErrorClass {
+//!         if code.sqlstate.starts_with("28") { ErrorClass::AuthFailure } else { ErrorClass::Permanent }
+//!     }
+//!
+//!     fn username_limit(_: &DatabaseSecret) -> UsernameLimit {
+//!         UsernameLimit::characters(32)
+//!     }
+//!
+//!     async fn connect(login: &Login<'_>, guard: StatementGuard<Self>) -> Result<ToySession, DatabaseError<Self>> {
+//!         let user = login.username().to_owned();
+//!         let handshake = async { Ok::<_, std::io::Error>(()) };
+//!         guard
+//!             .connect(login.label, handshake, |error| DatabaseError::Unreachable {
+//!                 login: login.label.to_owned(),
+//!                 reason: error.to_string(),
+//!             })
+//!             .await?;
+//!         Ok(ToySession { user, guard })
+//!     }
+//!
+//!     async fn verify_identity(session: &mut ToySession, login: &Login<'_>) -> Result<(), DatabaseError<Self>> {
+//!         if session.user == login.username() {
+//!             Ok(())
+//!         } else {
+//!             Err(DatabaseError::WrongUser {
+//!                 login: login.label.to_owned(),
+//!                 expected: login.username().to_owned(),
+//!                 actual: session.user.clone(),
+//!             })
+//!         }
+//!     }
+//!
+//!     async fn close(_: ToySession) {}
+//! }
+//!
+//! /// Single user: the user changes its own password.
+//! #[derive(Debug, Default)]
+//! struct ToySingleUser {
+//!     kit: EngineKit<Toy>,
+//! }
+//!
+//! impl Rotator for ToySingleUser {
+//!     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
+//!         self.kit.single_user_pending(ctx).await
+//!     }
+//!
+//!     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+//!         let login = self.kit.single_user_login(ctx).await?;
+//!         // The engine's own SQL, through the guard: `ALTER USER … PASSWORD …`.
+//!         let change = async { Ok::<_, std::io::Error>(()) };
+//!         let changed = login
+//!             .session
+//!             .guard
+//!             .run("ALTER USER PASSWORD", change, |error| DatabaseError::<Toy>::StatementInterrupted {
+//!                 operation: "ALTER USER PASSWORD",
+//!                 reason: error.to_string(),
+//!             })
+//!             .await;
+//!         Toy::close(login.session).await;
+//!         Ok(changed?)
+//!     }
+//!
+//!     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
+//!         self.kit.test_pending(ctx).await
+//!     }
+//! }
+//! ```
+//!
+//! Alternating users work the same way with [`EngineKit::alternating_pending`],
+//! [`EngineKit::alternating_login`] (which proves AWSCURRENT, verifies the master secret and
+//! logs in as the master) and [`EngineKit::test_current_and_master`]. rotor-core's tests run a
+//! whole rotation of both strategies through a minimal engine like this one.
+//!
+//! # Decided once, for every engine
+//!
+//! - Only an [`ErrorClass::AuthFailure`](crate::ErrorClass) moves on to the next stored
+//!   credential. An authentication-class code in answer to a statement of a session that did
+//!   log in (MySQL's 1045 to a `GRANT`, PostgreSQL's 28000 to a `SET ROLE`) is a missing
+//!   privilege and permanent, never a reason to try another password.
+//! - The configuration test of alternating users (testSecret with no pending value) logs in as
+//!   the master as well as with AWSCURRENT.
+//! - createSecret of alternating users refuses an AWSCURRENT without `masterarn` before anything
+//!   is stored.
+
+mod engine;
+mod error;
+mod fallback;
+mod guard;
+mod hosts;
+mod kit;
+mod master;
+mod master_target;
+mod pair;
+mod secret;
+mod single_user;
+mod tls;
+mod username;
+
+pub use engine::{Engine, Login};
+pub use error::{DatabaseError, ErrorTypes, ServerCode};
+pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT, login_with_fallback};
+pub use guard::StatementGuard;
+pub use hosts::HostOverrides;
+pub use kit::{AlternatingLogin, EngineKit};
+pub use master::{
+    MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, MasterSecret, VerifiedMaster, master_login,
+    read_master, verify_master,
+};
+pub use master_target::{MasterTargetError, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG};
+pub use pair::{
+    CLONE_SUFFIX, PairMismatch, UserPair, alternate_username, check_alternating, check_single_user,
+};
+pub use secret::{CA_BUNDLE_FIELD, CA_BUNDLE_VARIABLE, DatabaseSecret, EngineFamily, TLS_VARIABLE, TlsMode};
+pub use single_user::{SingleUserLogin, single_user_login, single_user_pending};
+pub use tls::{CaBundleError, RDS_ROOTS_PEM, TrustedRoots};
+pub use username::{
+    InvalidUsernameLimit, LengthUnit, USERNAME_CHARACTER_LIMIT, UsernameLimit, UsernameLimits,
+    UsernameSetting,
+};
