@@ -96,11 +96,6 @@ impl Quoting {
     }
 }
 
-/// `` `name` `` with backticks doubled: an identifier quoted the same way in every `sql_mode`.
-pub fn identifier(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +162,6 @@ mod tests {
     fn accounts_and_identifiers_are_quoted() {
         let account = Account::new("o'k\\", "10.%");
         assert_eq!(Quoting::DEFAULT.account(&account), r"'o''k\\'@'10.%'");
-        assert_eq!(identifier("we`ird"), "`we``ird`");
         assert_eq!(account.with_user("x").host, "10.%");
     }
 }

@@ -16,7 +16,7 @@ use crate::password_hash::{AuthPlugin, identified_clause, native_hash_matches};
 
 /// `REQUIRE …`: what TLS an account must use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsRequirement {
+pub(crate) enum TlsRequirement {
     /// `REQUIRE NONE`.
     None,
     /// `REQUIRE SSL`.
@@ -36,7 +36,7 @@ pub enum TlsRequirement {
 
 impl TlsRequirement {
     /// The clause, starting with `REQUIRE`.
-    pub fn clause(&self, quoting: Quoting) -> String {
+    pub(crate) fn clause(&self, quoting: Quoting) -> String {
         match self {
             Self::None => "REQUIRE NONE".to_owned(),
             Self::Ssl => "REQUIRE SSL".to_owned(),
@@ -63,7 +63,7 @@ impl TlsRequirement {
 
 /// `WITH MAX_QUERIES_PER_HOUR … MAX_UPDATES_PER_HOUR … MAX_CONNECTIONS_PER_HOUR … MAX_USER_CONNECTIONS …`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ResourceLimits {
+pub(crate) struct ResourceLimits {
     /// `max_questions`.
     pub queries_per_hour: i64,
     /// `max_updates`.
@@ -76,7 +76,7 @@ pub struct ResourceLimits {
 
 impl ResourceLimits {
     /// The clause, starting with `WITH`.
-    pub fn clause(&self) -> String {
+    pub(crate) fn clause(&self) -> String {
         format!(
             "WITH MAX_QUERIES_PER_HOUR {} MAX_UPDATES_PER_HOUR {} MAX_CONNECTIONS_PER_HOUR {} MAX_USER_CONNECTIONS {}",
             self.queries_per_hour, self.updates_per_hour, self.connections_per_hour, self.user_connections
@@ -86,7 +86,7 @@ impl ResourceLimits {
 
 /// One row of `mysql.user`, as far as rotation needs it. `Debug` leaves out the authentication string.
 #[derive(Clone)]
-pub struct StoredAccount {
+pub(crate) struct StoredAccount {
     /// The account.
     pub account: Account,
     /// Its authentication plugin.
@@ -113,13 +113,13 @@ impl std::fmt::Debug for StoredAccount {
 
 impl StoredAccount {
     /// Whether `other` has the same plugin, TLS requirement and limits.
-    pub fn same_options(&self, other: &StoredAccount) -> bool {
+    pub(crate) fn same_options(&self, other: &StoredAccount) -> bool {
         self.plugin == other.plugin && self.tls == other.tls && self.limits == other.limits
     }
 
     /// Whether `other` has the same TLS requirement and limits (the settings `ALTER USER` can change without
     /// a password).
-    pub fn same_requirements(&self, other: &StoredAccount) -> bool {
+    pub(crate) fn same_requirements(&self, other: &StoredAccount) -> bool {
         self.tls == other.tls && self.limits == other.limits
     }
 
@@ -129,10 +129,7 @@ impl StoredAccount {
             field(index)
                 .trim()
                 .parse()
-                .map_err(|_| MySqlError::UnexpectedResult {
-                    operation: OPERATION,
-                    reason: "a resource limit is not a number".into(),
-                })
+                .map_err(|_| MySqlError::unexpected(OPERATION, "a resource limit is not a number"))
         };
         let tls = match field(3).to_ascii_uppercase().as_str() {
             "" => TlsRequirement::None,

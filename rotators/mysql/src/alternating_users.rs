@@ -2,25 +2,22 @@
 //! not using, and keeps the clone's grants equal to the original's.
 
 use rotor_core::database::{
-    DatabaseSecret, UserPair, VerifiedMaster, alternate_username, check_alternating, master_login,
-    verify_master,
+    AlternatingLogin, DatabaseSecret, Engine, EngineKit, HostOverrides, USERNAME_CHARACTER_LIMIT, UserPair,
+    UsernameLimit, UsernameSetting,
 };
 use rotor_core::fault::FaultPoints;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 
 use crate::account::Account;
 use crate::account_options::{StoredAccount, account_statement, read_accounts};
-use crate::connect::{Session, Statement, Target};
-use crate::error::MySqlError;
+use crate::connect::{Session, Statement};
+use crate::engine::MySql;
+use crate::error::{MySqlError, MySqlFailure};
 use crate::grant_sync::sync_statements;
 use crate::grants::read_grants;
 use crate::ownership::Ownership;
 use crate::pair_checks::{master_outside_pair, single_host};
-use crate::secret::MYSQL;
-use crate::session_checks::verify_login;
 
-/// The environment variable AWS's MySQL function reads for the longest allowed user name.
-pub const USERNAME_CHARACTER_LIMIT: &str = "USERNAME_CHARACTER_LIMIT";
 /// The environment variable that lets rotor adopt an existing clone it cannot prove to be its own.
 pub const ADOPT_EXISTING_CLONE: &str = "ROTOR_MYSQL_ADOPT_EXISTING_CLONE";
 
@@ -39,18 +36,18 @@ pub const ADOPT_EXISTING_CLONE: &str = "ROTOR_MYSQL_ADOPT_EXISTING_CLONE";
 /// exactly as AWSPENDING does (compared as `mysql_native_password` hashes without a login, or by a login on
 /// that connection for other plugins). AWSCURRENT's login is the evidence for the other user of the pair. A
 /// clone that does not exist yet is created, and from then on holds AWSPENDING's password, so a retry after a
-/// crash converges. Without evidence the error is [`MySqlError::NotOurAlternate`] (the clone) or
-/// [`MySqlError::NotOurOriginal`] (the original), before any statement that changes anything.
+/// crash converges. Without evidence the error is [`NotOurAlternate`](rotor_core::database::DatabaseError::NotOurAlternate) (the clone) or
+/// [`MySqlFailure::NotOurOriginal`] (the original), before any statement that changes anything.
 /// [`ADOPT_EXISTING_CLONE`] waives the proof for an existing clone, never for the original.
 ///
 /// Each user of the pair must have exactly one host row, at the host AWSCURRENT's login matched; another row
-/// (`'app'@'10.1.%'` next to `'app'@'%'`) is refused with [`MySqlError::OtherHostRow`] before anything
+/// (`'app'@'10.1.%'` next to `'app'@'%'`) is refused with [`MySqlFailure::OtherHostRow`] before anything
 /// changes, because a password or a clone at one row would not work for the clients that match the other.
-/// The master session must not be a user of the pair ([`MySqlError::MasterInPair`]).
+/// The master session must not be a user of the pair ([`MySqlFailure::MasterInPair`]).
 #[derive(Debug, Clone, Default)]
 pub struct AlternatingUsers {
-    faults: FaultPoints,
-    username_limit: Option<usize>,
+    kit: EngineKit<MySql>,
+    username_setting: Option<UsernameSetting>,
     adopt_existing_clone: bool,
 }
 
@@ -63,20 +60,15 @@ impl AlternatingUsers {
     /// The rotator the Lambda binary runs: `USERNAME_CHARACTER_LIMIT` and `ROTOR_MYSQL_ADOPT_EXISTING_CLONE`
     /// (`true` to adopt an existing, unproven clone) from the environment.
     pub fn from_env() -> Result<Self, MySqlError> {
-        let limit = match std::env::var(USERNAME_CHARACTER_LIMIT) {
-            Ok(value) => Some(value.trim().parse().ok().filter(|limit| *limit > 0).ok_or(
-                MySqlError::InvalidSetting {
-                    variable: USERNAME_CHARACTER_LIMIT,
-                    expected: "a positive whole number",
-                },
-            )?),
-            Err(_) => None,
-        };
+        let setting = UsernameSetting::from_env().map_err(|_| MySqlFailure::InvalidSetting {
+            variable: USERNAME_CHARACTER_LIMIT,
+            expected: "a positive whole number",
+        })?;
         let adopt =
             std::env::var(ADOPT_EXISTING_CLONE).is_ok_and(|value| value.trim().eq_ignore_ascii_case("true"));
         Ok(Self {
-            faults: FaultPoints::none(),
-            username_limit: limit,
+            kit: EngineKit::new(),
+            username_setting: setting,
             adopt_existing_clone: adopt,
         })
     }
@@ -84,7 +76,15 @@ impl AlternatingUsers {
     /// Routes every connection and statement through `faults`, so tests can crash at each one.
     #[must_use]
     pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.faults = faults;
+        self.kit = self.kit.with_fault_points(faults);
+        self
+    }
+
+    /// Connects to overriding addresses for some host names, verifying TLS against the names
+    /// (tests only: see [`HostOverrides`]).
+    #[must_use]
+    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
+        self.kit = self.kit.with_host_overrides(hosts);
         self
     }
 
@@ -92,7 +92,7 @@ impl AlternatingUsers {
     /// limit (MySQL 32, MariaDB 80).
     #[must_use]
     pub fn username_limit(mut self, limit: Option<usize>) -> Self {
-        self.username_limit = limit;
+        self.username_setting = limit.map(UsernameSetting);
         self
     }
 
@@ -104,35 +104,6 @@ impl AlternatingUsers {
         self.adopt_existing_clone = adopt;
         self
     }
-
-    /// The limit for a secret's engine, before the server is known.
-    fn limit_for_engine(&self, engine: &str) -> usize {
-        let flavour_limit = if engine == "mariadb" { 80 } else { 32 };
-        self.username_limit
-            .map_or(flavour_limit, |limit| limit.min(flavour_limit))
-    }
-
-    /// Logs in as the master (see [`master_login`]) to the master's own server and database.
-    async fn master_session(
-        &self,
-        ctx: &SecretContext<'_>,
-        master: &VerifiedMaster,
-    ) -> Result<Session, RotatorError> {
-        let (faults, deadline) = (&self.faults, ctx.deadline());
-        master_login(ctx, master, move |label, master| async move {
-            Session::open(
-                &Target::of(&master),
-                &master.username,
-                &master.password,
-                label,
-                faults,
-                deadline,
-            )
-            .await
-            .map_err(RotatorError::from)
-        })
-        .await
-    }
 }
 
 impl Rotator for AlternatingUsers {
@@ -141,23 +112,16 @@ impl Rotator for AlternatingUsers {
         "mysql-multi-user"
     }
 
+    fn log_targets(&self) -> &'static [&'static str] {
+        MySql::LOG_TARGETS
+    }
+
     /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new password, after
     /// checking AWSCURRENT and the length of the new name.
     ///
     /// Second run: core finds the pending value and does not call this.
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
-        let limit = self.limit_for_engine(&current.engine);
-        let alternate = alternate_username(&current.username, usize::MAX)
-            .filter(|name| name.chars().count() <= limit)
-            .ok_or_else(|| MySqlError::UsernameTooLong {
-                username: format!("{}_clone", current.username),
-                limit,
-            })?;
-        let mut pending = ctx.current().clone();
-        pending.set("username", alternate);
-        pending.set_password(&ctx.new_password().await?);
-        Ok(pending)
+        self.kit.alternating_pending(ctx, self.username_setting).await
     }
 
     /// setSecret: validates the pair, checks that AWSCURRENT logs in (and learns the pair's host from
@@ -167,31 +131,16 @@ impl Rotator for AlternatingUsers {
     /// Second run: the pending account already has the password, plugin, TLS requirement and limits, and
     /// the grants already match, so only reads are sent.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
-        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
-        let pair = check_alternating(&current, &pending)?;
-        let master_secret = verify_master(ctx, &MYSQL, &current).await?;
-        let deadline = ctx.deadline();
-        let current_session = Session::open(
-            &Target::of(&current),
-            &current.username,
-            &current.password,
-            "current",
-            &self.faults,
-            deadline,
-        )
-        .await
-        .map_err(|error| {
-            if error.is_auth_failure() {
-                MySqlError::CurrentRefused
-            } else {
-                error
-            }
-        })?;
-        let host = current_session.account().host.clone();
-        current_session.close().await;
-
-        let mut master = self.master_session(ctx, &master_secret).await?;
+        let AlternatingLogin {
+            pending,
+            pair,
+            current: host,
+            mut master,
+            ..
+        } = self
+            .kit
+            .alternating_login(ctx, |current| current.account().host.clone())
+            .await?;
         let result = self.apply(ctx, &mut master, &pending, &pair, &host).await;
         master.close().await;
         result
@@ -202,18 +151,12 @@ impl Rotator for AlternatingUsers {
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
-        verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
-        Ok(())
+        self.kit.test_pending(ctx).await
     }
 
     /// testSecret without a pending value: AWSCURRENT and the master must log in.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
-        verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
-        let master = verify_master(ctx, &MYSQL, &current).await?;
-        self.master_session(ctx, &master).await?.close().await;
-        Ok(())
+        self.kit.test_current_and_master(ctx).await
     }
 }
 
@@ -239,15 +182,18 @@ impl AlternatingUsers {
             );
             return Ok(());
         }
-        let ownership = Ownership { faults: &self.faults };
+        let ownership = Ownership { kit: &self.kit };
         if ownership.proven(ctx, existing, pending).await? {
             return Ok(());
         }
         let account = existing.account.to_string();
         Err(if pending_is_clone {
-            MySqlError::NotOurAlternate { account }
+            MySqlError::NotOurAlternate {
+                account: format!("account {account}"),
+                reason: "it accepts no stored credential of this secret",
+            }
         } else {
-            MySqlError::NotOurOriginal { account }
+            MySqlFailure::NotOurOriginal { account }.into()
         }
         .into())
     }
@@ -264,14 +210,14 @@ impl AlternatingUsers {
         master_outside_pair(master.account(), pair)?;
         let version = *master.version();
         if !version.supports_alter_user() {
-            return Err(MySqlError::UnsupportedServer {
+            return Err(MySqlError::from(MySqlFailure::UnsupportedServer {
                 version: version.to_string(),
                 reason: "no ALTER USER",
-            }
+            })
             .into());
         }
-        let limit = version.max_username_chars();
-        if pending.username.chars().count() > limit {
+        let limit = UsernameLimit::characters(version.max_username_chars());
+        if !limit.fits(&pending.username) {
             return Err(MySqlError::UsernameTooLong {
                 username: pending.username.clone(),
                 limit,
@@ -283,8 +229,10 @@ impl AlternatingUsers {
         let stored = read_accounts(master, &[&original.user, &clone.user]).await?;
         single_host(&stored, host)?;
         let find = |account: &Account| stored.iter().find(|row| row.account == *account);
-        let model = find(&original).ok_or_else(|| MySqlError::AccountMissing {
-            account: original.to_string(),
+        let model = find(&original).ok_or_else(|| {
+            MySqlError::from(MySqlFailure::AccountMissing {
+                account: original.to_string(),
+            })
         })?;
         let quoting = master.quoting();
         let pending_is_clone = pending.username == clone.user;
@@ -302,9 +250,9 @@ impl AlternatingUsers {
         } else {
             // AWSCURRENT logged in as the clone, so it exists unless it was dropped since.
             let Some(existing_clone) = clone_row else {
-                return Err(MySqlError::AccountMissing {
+                return Err(MySqlError::from(MySqlFailure::AccountMissing {
                     account: clone.to_string(),
-                }
+                })
                 .into());
             };
             if let Some(statement) = account_statement(

@@ -1,72 +1,28 @@
-//! Sessions: one login, bounded by the invocation deadline, with every statement behind a fault point.
+//! Sessions: one login through the kit's guard, bounded by the invocation deadline, with every statement
+//! behind a fault point.
 //!
 //! A session starts with one query, `SELECT VERSION(), CURRENT_USER(), @@SESSION.sql_mode`, which tells the
 //! server's flavour and version, the exact `'user'@'host'` account the login matched, and how literals must
 //! be escaped. mysql_async is configured so that it sends nothing else of its own: no settings query, no
 //! switch to a unix socket, no prepared statements.
 //!
-//! `Debug` of [`Session`] and [`Target`] is written by hand: mysql_async's connection prints its options, and
-//! those hold the password.
-
-use std::future::Future;
+//! `Debug` of [`Session`] is written by hand: mysql_async's connection prints its options, and those hold
+//! the password.
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Row, Value};
-use rotor_core::Deadline;
-use rotor_core::database::{DatabaseSecret, TlsMode};
-use rotor_core::fault::FaultPoints;
+use rotor_core::database::{DatabaseError, Login, ServerCode, StatementGuard};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::account::{Account, Quoting};
-use crate::error::{ACCOUNT_LOCKED_CODES, MySqlError};
+use crate::engine::MySql;
+use crate::error::{ACCOUNT_LOCKED_CODES, MySqlError, MySqlFailure};
 use crate::flavour::ServerVersion;
 use crate::tls::ssl_opts;
 
 /// mysql_async otherwise asks the server for these after login; fixed values save a round trip.
 const MAX_ALLOWED_PACKET: usize = 16 * 1024 * 1024;
 const WAIT_TIMEOUT_SECONDS: usize = 28_800;
-
-/// Where and how to connect: a secret's host, port, database and TLS decision.
-#[derive(Clone)]
-pub(crate) struct Target {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) dbname: Option<String>,
-    pub(crate) tls: TlsMode,
-}
-
-impl Target {
-    /// Where `secret` connects.
-    pub(crate) fn of(secret: &DatabaseSecret) -> Self {
-        Self {
-            host: secret.host.clone(),
-            port: secret.port,
-            dbname: secret.dbname.clone(),
-            tls: secret.tls.clone(),
-        }
-    }
-}
-
-impl std::fmt::Debug for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("dbname", &self.dbname)
-            .field("tls", &tls_name(&self.tls))
-            .finish()
-    }
-}
-
-/// The TLS decision without the CA bundle, which may be a whole PEM document inline.
-fn tls_name(tls: &TlsMode) -> &'static str {
-    match tls {
-        TlsMode::Disabled => "disabled",
-        TlsMode::VerifyFull { ca_bundle: None } => "verify-full",
-        TlsMode::VerifyFull { ca_bundle: Some(_) } => "verify-full with a CA bundle",
-        _ => "other",
-    }
-}
 
 /// A statement whose text may carry a password hash or a password. `Debug` shows only its label.
 pub(crate) struct Statement {
@@ -99,15 +55,14 @@ impl Statement {
 }
 
 /// One logged-in connection. `Debug` shows who is logged in where, never the driver's options.
-pub(crate) struct Session {
+pub struct Session {
     conn: Conn,
     login: String,
     verified_tls: bool,
     version: ServerVersion,
     account: Account,
     quoting: Quoting,
-    points: FaultPoints,
-    deadline: Deadline,
+    guard: StatementGuard<MySql>,
 }
 
 impl std::fmt::Debug for Session {
@@ -122,77 +77,68 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Logs in as `username` with `password` and reads the session's identity. `login` names the credential
-    /// in errors (`current`, `pending`, `master`, …).
+    /// Logs in with `login` and reads the session's identity.
     ///
-    /// Fails with [`MySqlError::WrongUser`] when the server authenticated a different user (an anonymous
+    /// Fails with [`DatabaseError::WrongUser`] when the server authenticated a different user (an anonymous
     /// account, for instance): nothing is ever changed through such a session.
     ///
-    /// Unless `target` disables TLS, the session is encrypted and verified from this client's side or it
+    /// Unless the login disables TLS, the session is encrypted and verified from this client's side or it
     /// does not open: mysql_async refuses a server that does not offer TLS, and rustls checks the chain and
     /// the host name before the login is sent.
-    pub(crate) async fn open(
-        target: &Target,
-        username: &str,
-        password: &SecretString,
-        login: &str,
-        points: &FaultPoints,
-        deadline: Deadline,
-    ) -> Result<Self, MySqlError> {
-        let ssl = ssl_opts(&target.tls)?;
+    pub(crate) async fn open(login: &Login<'_>, guard: StatementGuard<MySql>) -> Result<Self, MySqlError> {
+        let label = login.label;
+        let ssl = ssl_opts(&login.tls())?;
         let verified_tls = ssl.is_some();
         let options = OptsBuilder::default()
-            .ip_or_hostname(target.host.clone())
-            .tcp_port(target.port)
-            .user(Some(username))
-            .pass(Some(password.expose_secret()))
-            .db_name(target.dbname.clone())
+            .ip_or_hostname(login.host())
+            .resolved_ips(login.address.map(|address| vec![address]))
+            .tcp_port(login.port())
+            .user(Some(login.username()))
+            .pass(Some(login.password().expose_secret()))
+            .db_name(login.dbname())
             .prefer_socket(false)
             .stmt_cache_size(0)
             .max_allowed_packet(Some(MAX_ALLOWED_PACKET))
             .wait_timeout(Some(WAIT_TIMEOUT_SECONDS))
             .ssl_opts(ssl);
-        let label = "connect";
-        let ticket = points.before(label)?;
-        let mut conn = within(deadline, label, Conn::new(options))
-            .await?
-            .map_err(|error| connect_error(error, login))?;
-        ticket.after()?;
+        let mut conn = guard
+            .connect(label, Conn::new(options), |error| connect_error(error, label))
+            .await?;
         let operation = "SELECT identity";
-        let rows = run_query(
-            &mut conn,
-            points,
-            deadline,
-            operation,
-            "SELECT VERSION(), CURRENT_USER(), @@SESSION.sql_mode",
-        )
-        .await?;
-        let row = rows.first().ok_or_else(|| unexpected(operation, "no row"))?;
-        let version = text(row, 0).ok_or_else(|| unexpected(operation, "VERSION() is NULL"))?;
-        let version =
-            ServerVersion::parse(&version).map_err(|error| unexpected(operation, &error.to_string()))?;
+        let rows = guard
+            .run(
+                operation,
+                conn.query::<Row, _>("SELECT VERSION(), CURRENT_USER(), @@SESSION.sql_mode"),
+                |error| statement_error(error, operation),
+            )
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| MySqlError::unexpected(operation, "no row"))?;
+        let version = text(row, 0).ok_or_else(|| MySqlError::unexpected(operation, "VERSION() is NULL"))?;
+        let version = ServerVersion::parse(&version)
+            .map_err(|error| MySqlError::unexpected(operation, error.to_string()))?;
         let account = text(row, 1)
             .as_deref()
             .and_then(Account::from_current_user)
-            .ok_or_else(|| unexpected(operation, "CURRENT_USER() is not user@host"))?;
-        if account.user != username {
+            .ok_or_else(|| MySqlError::unexpected(operation, "CURRENT_USER() is not user@host"))?;
+        if account.user != login.username() {
             return Err(MySqlError::WrongUser {
-                login: login.to_owned(),
-                expected: username.to_owned(),
+                login: label.to_owned(),
+                expected: login.username().to_owned(),
                 actual: account.user,
             });
         }
         let session = Self {
             conn,
-            login: login.to_owned(),
+            login: label.to_owned(),
             verified_tls,
             version,
             account,
             quoting: Quoting::for_sql_mode(&text(row, 2).unwrap_or_default()),
-            points: points.clone(),
-            deadline,
+            guard,
         };
-        tracing::debug!(login, version = %session.version, account = %session.account, "logged in");
+        tracing::debug!(login = label, version = %session.version, account = %session.account, "logged in");
         Ok(session)
     }
 
@@ -213,21 +159,23 @@ impl Session {
 
     /// Runs a statement that returns no rows.
     pub(crate) async fn execute(&mut self, statement: &Statement) -> Result<(), MySqlError> {
-        let ticket = self.points.before(statement.label)?;
-        within(
-            self.deadline,
-            statement.label,
-            self.conn.query_drop(statement.text.expose_secret()),
-        )
-        .await?
-        .map_err(|error| statement_error(error, statement.label))?;
-        ticket.after()?;
-        Ok(())
+        let label = statement.label;
+        self.guard
+            .run(
+                label,
+                self.conn.query_drop(statement.text.expose_secret()),
+                |error| statement_error(error, label),
+            )
+            .await
     }
 
     /// Runs a query whose text carries no secret and returns its rows.
     pub(crate) async fn query(&mut self, operation: &'static str, sql: &str) -> Result<Vec<Row>, MySqlError> {
-        run_query(&mut self.conn, &self.points, self.deadline, operation, sql).await
+        self.guard
+            .run(operation, self.conn.query::<Row, _>(sql), |error| {
+                statement_error(error, operation)
+            })
+            .await
     }
 
     /// Whether this client required and verified TLS for the session (see [`Session::open`]). This is the
@@ -239,47 +187,10 @@ impl Session {
 
     /// Says goodbye to the server, within the deadline. A failure here changes nothing, so it is only logged.
     pub(crate) async fn close(self) {
-        let login = self.login;
-        match tokio::time::timeout_at(self.deadline.instant(), self.conn.disconnect()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => tracing::debug!(login, "the session did not close cleanly"),
-        }
-    }
-}
-
-/// Runs a query behind a fault point, bounded by the deadline.
-async fn run_query(
-    conn: &mut Conn,
-    points: &FaultPoints,
-    deadline: Deadline,
-    operation: &'static str,
-    sql: &str,
-) -> Result<Vec<Row>, MySqlError> {
-    let ticket = points.before(operation)?;
-    let rows = within(deadline, operation, conn.query::<Row, _>(sql))
-        .await?
-        .map_err(|error| statement_error(error, operation))?;
-    ticket.after()?;
-    Ok(rows)
-}
-
-/// `operation` bounded by the deadline.
-async fn within<T>(
-    deadline: Deadline,
-    operation: &str,
-    future: impl Future<Output = T>,
-) -> Result<T, MySqlError> {
-    tokio::time::timeout_at(deadline.instant(), future)
-        .await
-        .map_err(|_elapsed| MySqlError::DeadlineExceeded {
-            operation: operation.to_owned(),
-        })
-}
-
-fn unexpected(operation: &'static str, reason: &str) -> MySqlError {
-    MySqlError::UnexpectedResult {
-        operation,
-        reason: reason.to_owned(),
+        let Self {
+            conn, login, guard, ..
+        } = self;
+        guard.close(&login, conn.disconnect()).await;
     }
 }
 
@@ -295,25 +206,19 @@ pub(crate) fn text(row: &Row, index: usize) -> Option<String> {
 
 /// What a driver error means while logging in. Server messages are dropped (see [`crate::error`]).
 fn connect_error(error: mysql_async::Error, login: &str) -> MySqlError {
-    let login = login.to_owned();
     match error {
-        mysql_async::Error::Server(server) if matches!(server.code, 1045 | 1698) => MySqlError::AuthFailed {
-            login,
-            code: server.code,
-        },
         mysql_async::Error::Server(server) if ACCOUNT_LOCKED_CODES.contains(&server.code) => {
-            MySqlError::AccountLocked {
-                login,
+            MySqlFailure::AccountLocked {
+                login: login.to_owned(),
                 code: server.code,
             }
+            .into()
         }
-        mysql_async::Error::Server(server) => MySqlError::ConnectRejected {
-            login,
-            code: server.code,
-            sqlstate: server.state,
-        },
-        mysql_async::Error::Io(mysql_async::IoError::Tls(tls)) => MySqlError::TlsHandshake {
-            login,
+        mysql_async::Error::Server(server) => {
+            MySqlError::login_refused(login, ServerCode::numbered(server.code, server.state), None)
+        }
+        mysql_async::Error::Io(mysql_async::IoError::Tls(tls)) => DatabaseError::TlsHandshake {
+            login: login.to_owned(),
             reason: tls.to_string(),
         },
         mysql_async::Error::Io(mysql_async::IoError::Io(io)) => {
@@ -321,30 +226,34 @@ fn connect_error(error: mysql_async::Error, login: &str) -> MySqlError {
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
             {
-                Some(tls) => MySqlError::TlsHandshake {
-                    login,
+                Some(tls) => DatabaseError::TlsHandshake {
+                    login: login.to_owned(),
                     reason: tls.to_string(),
                 },
-                None => MySqlError::Unreachable {
-                    login,
+                None => DatabaseError::Unreachable {
+                    login: login.to_owned(),
                     reason: io.to_string(),
                 },
             }
         }
         mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => {
-            MySqlError::TlsUnavailable { login }
+            DatabaseError::TlsUnavailable {
+                login: login.to_owned(),
+            }
         }
-        mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed) => MySqlError::Unreachable {
-            login,
-            reason: "the server closed the connection".into(),
+        mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed) => {
+            DatabaseError::Unreachable {
+                login: login.to_owned(),
+                reason: "the server closed the connection".into(),
+            }
+        }
+        mysql_async::Error::Driver(driver) => DatabaseError::ConnectFailed {
+            login: login.to_owned(),
+            reason: driver_reason(&driver).to_owned(),
         },
-        mysql_async::Error::Driver(driver) => MySqlError::ConnectFailed {
-            login,
-            reason: driver_reason(&driver),
-        },
-        _ => MySqlError::ConnectFailed {
-            login,
-            reason: "the driver failed",
+        _ => DatabaseError::ConnectFailed {
+            login: login.to_owned(),
+            reason: "the driver failed".to_owned(),
         },
     }
 }
@@ -352,20 +261,20 @@ fn connect_error(error: mysql_async::Error, login: &str) -> MySqlError {
 /// What a driver error means while a statement runs. Server messages are dropped (see [`crate::error`]).
 fn statement_error(error: mysql_async::Error, operation: &'static str) -> MySqlError {
     match error {
-        mysql_async::Error::Server(server) => MySqlError::Statement {
+        mysql_async::Error::Server(server) => DatabaseError::Statement {
             operation,
-            code: server.code,
-            sqlstate: server.state,
+            code: ServerCode::numbered(server.code, server.state),
+            message: None,
         },
-        mysql_async::Error::Io(io) => MySqlError::StatementInterrupted {
+        mysql_async::Error::Io(io) => DatabaseError::StatementInterrupted {
             operation,
             reason: io.to_string(),
         },
-        mysql_async::Error::Driver(driver) => MySqlError::StatementInterrupted {
+        mysql_async::Error::Driver(driver) => DatabaseError::StatementInterrupted {
             operation,
             reason: driver_reason(&driver).to_owned(),
         },
-        _ => MySqlError::StatementInterrupted {
+        _ => DatabaseError::StatementInterrupted {
             operation,
             reason: "the driver failed".into(),
         },

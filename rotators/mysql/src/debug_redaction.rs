@@ -2,14 +2,14 @@
 //! password and its hash.
 
 use mysql_async::OptsBuilder;
-use rotor_core::Deadline;
-use rotor_core::database::TlsMode;
-use rotor_core::fault::FaultPoints;
+use rotor_core::database::{DatabaseSecret, EngineKit};
+use rotor_core::{Deadline, SecretJson, SecretValue};
 use rotor_testkit::MariaDbServer;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::account_options::read_accounts;
-use crate::connect::{Session, Statement, Target};
+use crate::connect::Statement;
+use crate::engine::MySql;
 use crate::grants::read_grants;
 use crate::ownership::Ownership;
 use crate::password_hash::native_password_hash;
@@ -22,17 +22,21 @@ async fn no_debug_output_of_a_session_account_grants_target_or_statement_holds_t
     let password = SecretString::from(password.to_owned());
     let hash = native_password_hash(&password);
     let bare_hash = hash.expose_secret().trim_start_matches('*').to_owned();
-    let target = Target {
-        host: server.host().to_owned(),
-        port: server.port(),
-        dbname: None,
-        tls: TlsMode::Disabled,
-    };
-    let faults = FaultPoints::none();
+    let json = format!(
+        r#"{{"engine":"mariadb","host":"{}","port":{},"username":"{user}","password":"{}","ssl":false}}"#,
+        server.host(),
+        server.port(),
+        password.expose_secret()
+    );
+    let secret = DatabaseSecret::parse(
+        &SecretJson::parse(&SecretValue::new(json)).unwrap(),
+        &crate::MYSQL,
+    )
+    .unwrap();
+    let kit = EngineKit::<MySql>::new();
+    let login = kit.login(&secret, "master");
     let deadline = Deadline::after(std::time::Duration::from_secs(30));
-    let mut session = Session::open(&target, user, &password, "master", &faults, deadline)
-        .await
-        .unwrap();
+    let mut session = kit.open(&secret, "master", deadline).await.unwrap();
     let stored = read_accounts(&mut session, &[user]).await.unwrap();
     // SHOW GRANTS rows carry the hash on MariaDB; the parsed set keeps only privileges.
     let grants = read_grants(&mut session, &stored[0].account).await.unwrap();
@@ -45,13 +49,14 @@ async fn no_debug_output_of_a_session_account_grants_target_or_statement_holds_t
         "ALTER USER",
         format!("ALTER USER x IDENTIFIED BY PASSWORD '{}'", hash.expose_secret()),
     );
-    let ownership = Ownership { faults: &faults };
+    let ownership = Ownership { kit: &kit };
 
     let printed = [
         format!("{session:?}"),
         format!("{session:#?}"),
         format!("{stored:?}"),
-        format!("{target:?}"),
+        format!("{login:?}"),
+        format!("{secret:?}"),
         format!("{grants:?}"),
         format!("{statement:?}"),
         format!("{ownership:?}"),

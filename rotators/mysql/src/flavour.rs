@@ -27,7 +27,7 @@ impl fmt::Display for Flavour {
 
 /// A parsed `VERSION()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServerVersion {
+pub(crate) struct ServerVersion {
     /// MySQL or MariaDB.
     pub flavour: Flavour,
     /// Major version, e.g. `10` or `8`.
@@ -48,11 +48,11 @@ impl fmt::Display for ServerVersion {
 /// `VERSION()` could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the server version {0:?} is not a MySQL or MariaDB version")]
-pub struct UnknownVersion(pub String);
+pub(crate) struct UnknownVersion(pub String);
 
 impl ServerVersion {
     /// Parses a `VERSION()` string (or a handshake version, which MariaDB prefixes with `5.5.5-`).
-    pub fn parse(text: &str) -> Result<Self, UnknownVersion> {
+    pub(crate) fn parse(text: &str) -> Result<Self, UnknownVersion> {
         let unknown = || UnknownVersion(text.chars().take(64).collect());
         let flavour = if text.to_ascii_lowercase().contains("mariadb") {
             Flavour::MariaDb
@@ -84,13 +84,13 @@ impl ServerVersion {
     }
 
     /// Whether this is at least `major.minor.patch`.
-    pub fn at_least(&self, major: u16, minor: u16, patch: u16) -> bool {
+    pub(crate) fn at_least(&self, major: u16, minor: u16, patch: u16) -> bool {
         (self.major, self.minor, self.patch) >= (major, minor, patch)
     }
 
     /// The longest user name the server stores, in characters: 80 on MariaDB (10.0+), 32 on MySQL 5.7.8+,
     /// 16 before.
-    pub fn max_username_chars(&self) -> usize {
+    pub(crate) fn max_username_chars(&self) -> usize {
         match self.flavour {
             Flavour::MariaDb => 80,
             Flavour::MySql if self.at_least(5, 7, 8) => 32,
@@ -100,7 +100,7 @@ impl ServerVersion {
 
     /// Whether `ALTER USER … IDENTIFIED …` exists (MariaDB 10.2, MySQL 5.7.6). Older servers are refused:
     /// they are out of support, and the alternating rotator relies on `ALTER USER`.
-    pub fn supports_alter_user(&self) -> bool {
+    pub(crate) fn supports_alter_user(&self) -> bool {
         match self.flavour {
             Flavour::MariaDb => self.at_least(10, 2, 0),
             Flavour::MySql => self.at_least(5, 7, 6),
@@ -108,18 +108,18 @@ impl ServerVersion {
     }
 
     /// Whether `RETAIN CURRENT PASSWORD` and `DISCARD OLD PASSWORD` exist (MySQL 8.0.14; not MariaDB).
-    pub fn supports_dual_password(&self) -> bool {
+    pub(crate) fn supports_dual_password(&self) -> bool {
         self.flavour == Flavour::MySql && self.at_least(8, 0, 14)
     }
 
     /// Whether `ALTER USER` for one's own account accepts `REPLACE '<current password>'` (MySQL 8.0.13),
     /// which accounts with `PASSWORD REQUIRE CURRENT` need.
-    pub fn supports_replace_clause(&self) -> bool {
+    pub(crate) fn supports_replace_clause(&self) -> bool {
         self.flavour == Flavour::MySql && self.at_least(8, 0, 13)
     }
 
     /// Whether roles exist and `SHOW GRANTS` lists role grants: MariaDB 10.0.5, MySQL 8.0.
-    pub fn supports_roles(&self) -> bool {
+    pub(crate) fn supports_roles(&self) -> bool {
         match self.flavour {
             Flavour::MariaDb => self.at_least(10, 0, 5),
             Flavour::MySql => self.at_least(8, 0, 0),
@@ -128,7 +128,7 @@ impl ServerVersion {
 
     /// The keyword between the roles and the account in `SET DEFAULT ROLE`: `FOR` on MariaDB, `TO` on
     /// MySQL.
-    pub fn default_role_keyword(&self) -> &'static str {
+    pub(crate) fn default_role_keyword(&self) -> &'static str {
         match self.flavour {
             Flavour::MariaDb => "FOR",
             Flavour::MySql => "TO",

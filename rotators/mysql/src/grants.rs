@@ -12,13 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::account::Account;
 use crate::connect::{Session, text};
-use crate::error::MySqlError;
+use crate::error::{MySqlError, MySqlFailure};
 use crate::flavour::Flavour;
 use crate::grant_syntax::Row;
 
 /// One privilege, optionally on one column: `SELECT`, `UPDATE (`a`)`, `ALL PRIVILEGES`, `BACKUP_ADMIN`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Privilege {
+pub(crate) struct Privilege {
     /// The privilege name in upper case, words separated by one space.
     pub name: String,
     /// The quoted column, as the server printed it, for column privileges.
@@ -28,7 +28,7 @@ pub struct Privilege {
 /// What an account holds on one object (`*.*`, `` `db`.* ``, `` `db`.`t` ``, `` PROCEDURE `db`.`p` ``, a proxied
 /// account).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObjectGrant {
+pub(crate) struct ObjectGrant {
     /// The privileges, without `USAGE` (which means none).
     pub privileges: BTreeSet<Privilege>,
     /// `WITH GRANT OPTION`.
@@ -37,7 +37,7 @@ pub struct ObjectGrant {
 
 /// Everything `SHOW GRANTS FOR` an account says it holds, except its authentication and TLS settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GrantSet {
+pub(crate) struct GrantSet {
     /// Privileges per object, keyed by the object exactly as the server prints it.
     pub objects: BTreeMap<String, ObjectGrant>,
     /// Granted roles (as printed), with `WITH ADMIN OPTION`.
@@ -51,7 +51,7 @@ pub struct GrantSet {
 
 /// Why one row could not be understood, with its 1-based number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RowError {
+pub(crate) struct RowError {
     /// The row number.
     pub row: usize,
     /// What is wrong.
@@ -60,7 +60,7 @@ pub struct RowError {
 
 impl GrantSet {
     /// Parses the rows of `SHOW GRANTS FOR account`. Every row must name `account` as its grantee.
-    pub fn parse(rows: &[String], account: &Account) -> Result<Self, RowError> {
+    pub(crate) fn parse(rows: &[String], account: &Account) -> Result<Self, RowError> {
         let mut set = Self::default();
         for (number, text) in rows.iter().enumerate() {
             set.add_row(text, account).map_err(|reason| RowError {
@@ -135,10 +135,12 @@ pub(crate) async fn read_grants(session: &mut Session, account: &Account) -> Res
         )
         .await?;
     let rows: Vec<String> = rows.iter().filter_map(|row| text(row, 0)).collect();
-    let mut grants = GrantSet::parse(&rows, account).map_err(|error| MySqlError::GrantsNotUnderstood {
-        account: account.to_string(),
-        row: error.row,
-        reason: error.reason,
+    let mut grants = GrantSet::parse(&rows, account).map_err(|error| {
+        MySqlError::from(MySqlFailure::GrantsNotUnderstood {
+            account: account.to_string(),
+            row: error.row,
+            reason: error.reason,
+        })
     })?;
     let version = *session.version();
     if version.flavour == Flavour::MySql && version.supports_roles() {

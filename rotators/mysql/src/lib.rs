@@ -47,7 +47,7 @@
 //! | MySQL, `mysql_native_password` (master) | `… IDENTIFIED WITH mysql_native_password AS '*<hash>'` | the hash |
 //! | MySQL, `caching_sha2_password` / `sha256_password` (master) | `… IDENTIFIED WITH <plugin> BY '<pw>'` | `<secret>` (server-side rewriting; the stored form is salted by the server, so no client-side form exists) |
 //!
-//! Other plugins (`ed25519`, `unix_socket`, PAM, …) are refused with [`MySqlError::UnsupportedPlugin`]: this
+//! Other plugins (`ed25519`, `unix_socket`, PAM, …) are refused with [`MySqlFailure::UnsupportedPlugin`]: this
 //! client cannot log in with them. The hash is kept out of rotor's logs and errors as well.
 //!
 //! ## Alternating users: what the clone gets
@@ -64,7 +64,7 @@
 //! names it) receives the pending password only when it provably is this secret's (see [`AlternatingUsers`]);
 //! `ROTOR_MYSQL_ADOPT_EXISTING_CLONE=true` waives the proof for an existing clone only. Each user of the pair
 //! must have exactly one host row: `'app'@'10.1.%'` next to `'app'@'%'` is refused
-//! ([`MySqlError::OtherHostRow`]) before anything changes, rather than ending in a password or a clone that
+//! ([`MySqlFailure::OtherHostRow`]) before anything changes, rather than ending in a password or a clone that
 //! only the clients of one row can use.
 //!
 //! ## Trust boundary
@@ -77,7 +77,7 @@
 //!   reach the master's session;
 //! - the master never rotates itself: a pair that includes the master's user is refused by name before the
 //!   master logs in (`MasterInPair`), and again by the account the master session authenticated as
-//!   ([`MySqlError::MasterInPair`]);
+//!   ([`MySqlFailure::MasterInPair`]);
 //! - the master acts only after AWSCURRENT has logged in as a user of the pair, and changes an existing
 //!   account only if it accepts a password this secret already stores for it (AWSPENDING, AWSPREVIOUS or a
 //!   recent version): naming an account in a version, AWSPREVIOUS included, proves nothing. So a writer can
@@ -97,7 +97,7 @@
 //!
 //! A login refused because the account is locked (`ACCOUNT LOCK`: MySQL 3118, MariaDB 4151) or blocked after
 //! failed logins (MySQL 3955 for `FAILED_LOGIN_ATTEMPTS`, MariaDB 4150 for `max_password_errors`) is
-//! [`MySqlError::AccountLocked`] (`MySqlAccountLocked`), a permanent error: the search through older
+//! [`MySqlFailure::AccountLocked`] (`MySqlAccountLocked`), a permanent error: the search through older
 //! credentials stops at once instead of spending more failed attempts against the lockout policy.
 //!
 //! ## TLS and timeouts
@@ -121,6 +121,7 @@ mod alternating_users;
 mod connect;
 #[cfg(test)]
 mod debug_redaction;
+mod engine;
 mod error;
 mod flavour;
 mod grant_sync;
@@ -130,16 +131,15 @@ mod ownership;
 mod pair_checks;
 mod password_hash;
 mod secret;
-mod session_checks;
 mod single_user;
 mod tls;
 
-pub use account::{Account, Quoting, identifier};
-pub use account_options::{ResourceLimits, StoredAccount, TlsRequirement};
-pub use alternating_users::{ADOPT_EXISTING_CLONE, AlternatingUsers, USERNAME_CHARACTER_LIMIT};
-pub use error::MySqlError;
-pub use flavour::{Flavour, ServerVersion, UnknownVersion};
-pub use grants::{GrantSet, ObjectGrant, Privilege, RowError};
-pub use password_hash::{AuthPlugin, identified_clause, native_hash_matches, native_password_hash};
-pub use secret::{MAX_USERNAME_CHARS, MYSQL};
+pub use account::{Account, Quoting};
+pub use alternating_users::{ADOPT_EXISTING_CLONE, AlternatingUsers};
+pub use connect::Session;
+pub use engine::MySql;
+pub use error::{MySqlError, MySqlFailure};
+pub use flavour::Flavour;
+pub use password_hash::native_password_hash;
+pub use secret::MYSQL;
 pub use single_user::{PasswordRetention, SingleUser};

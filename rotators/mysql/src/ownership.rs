@@ -12,20 +12,19 @@
 //! connection; a refused one only happens when the account is not provably ours, and a locked account stops
 //! the search at once. MariaDB has no account comment or attribute that could carry a marker instead.
 
-use rotor_core::database::{DatabaseSecret, RECENT_VERSION_LIMIT};
-use rotor_core::fault::FaultPoints;
+use rotor_core::database::{DatabaseSecret, EngineKit, RECENT_VERSION_LIMIT};
 use rotor_core::{RotatorError, SecretJson, StepContext};
 use secrecy::ExposeSecret;
 
 use crate::account_options::StoredAccount;
-use crate::connect::{Session, Target};
+use crate::engine::MySql;
 use crate::password_hash::{AuthPlugin, native_hash_matches};
 use crate::secret::MYSQL;
 
 /// The proof rules for one rotation.
 #[derive(Debug, Clone)]
 pub(crate) struct Ownership<'a> {
-    pub(crate) faults: &'a FaultPoints,
+    pub(crate) kit: &'a EngineKit<MySql>,
 }
 
 impl Ownership<'_> {
@@ -77,15 +76,7 @@ impl Ownership<'_> {
                 &secret.password,
             ));
         }
-        let login = Session::open(
-            &Target::of(secret),
-            &secret.username,
-            &secret.password,
-            "ownership probe",
-            self.faults,
-            ctx.deadline(),
-        )
-        .await;
+        let login = self.kit.open(secret, "ownership probe", ctx.deadline()).await;
         match login {
             Ok(session) => {
                 let same_account = session.account().host.eq_ignore_ascii_case(&stored.account.host);

@@ -5,15 +5,16 @@ use rotor_core::database::UserPair;
 
 use crate::account::Account;
 use crate::account_options::StoredAccount;
-use crate::error::MySqlError;
+use crate::error::{MySqlError, MySqlFailure};
 
 /// Defence in depth behind rotor-core's check of the master secret's user name: the account the master
 /// session actually authenticated as (`CURRENT_USER()`) must not be a user of the pair.
 pub(crate) fn master_outside_pair(master: &Account, pair: &UserPair) -> Result<(), MySqlError> {
     if master.user == pair.original || master.user == pair.clone {
-        return Err(MySqlError::MasterInPair {
+        return Err(MySqlFailure::MasterInPair {
             account: master.to_string(),
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -25,10 +26,11 @@ pub(crate) fn single_host(stored: &[StoredAccount], host: &str) -> Result<(), My
         .iter()
         .find(|row| !row.account.host.eq_ignore_ascii_case(host))
     {
-        Some(other) => Err(MySqlError::OtherHostRow {
+        Some(other) => Err(MySqlFailure::OtherHostRow {
             account: other.account.to_string(),
             host: host.to_owned(),
-        }),
+        }
+        .into()),
         None => Ok(()),
     }
 }

@@ -19,12 +19,12 @@ use secrecy::{ExposeSecret, SecretString};
 use sha1::{Digest, Sha1};
 
 use crate::account::Quoting;
-use crate::error::MySqlError;
+use crate::error::{MySqlError, MySqlFailure};
 use crate::flavour::{Flavour, ServerVersion};
 
 /// An account's authentication plugin, as far as rotation is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthPlugin {
+pub(crate) enum AuthPlugin {
     /// `mysql_native_password` (MariaDB's default; an empty plugin name on old servers means the same).
     Native,
     /// `caching_sha2_password` (MySQL 8's default).
@@ -37,7 +37,7 @@ pub enum AuthPlugin {
 
 impl AuthPlugin {
     /// The plugin named by `mysql.user.plugin`.
-    pub fn from_name(name: &str) -> Self {
+    pub(crate) fn from_name(name: &str) -> Self {
         match name.trim() {
             "" | "mysql_native_password" => Self::Native,
             "caching_sha2_password" => Self::CachingSha2,
@@ -47,7 +47,7 @@ impl AuthPlugin {
     }
 
     /// The plugin's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Self::Native => "mysql_native_password",
             Self::CachingSha2 => "caching_sha2_password",
@@ -74,7 +74,7 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Whether `stored` (`mysql.user.authentication_string`) is the native hash of `password`: proves a password
 /// without a login attempt.
-pub fn native_hash_matches(stored: &str, password: &SecretString) -> bool {
+pub(crate) fn native_hash_matches(stored: &str, password: &SecretString) -> bool {
     stored
         .trim()
         .eq_ignore_ascii_case(native_password_hash(password).expose_secret())
@@ -90,7 +90,7 @@ pub fn native_hash_matches(stored: &str, password: &SecretString) -> bool {
 ///
 /// Every other combination is refused: rotor could not log in with it (`ed25519` needs a client plugin this
 /// build leaves out) or it has no password at all (`unix_socket`, PAM, …).
-pub fn identified_clause(
+pub(crate) fn identified_clause(
     version: &ServerVersion,
     plugin: &AuthPlugin,
     password: &SecretString,
@@ -115,10 +115,11 @@ pub fn identified_clause(
             )
         }
         (flavour, plugin) => {
-            return Err(MySqlError::UnsupportedPlugin {
+            return Err(MySqlFailure::UnsupportedPlugin {
                 flavour,
                 plugin: plugin.name().to_owned(),
-            });
+            }
+            .into());
         }
     };
     Ok(SecretString::from(clause))
@@ -174,11 +175,11 @@ mod tests {
         );
         assert!(matches!(
             clause(&mariadb, &AuthPlugin::from_name("ed25519")),
-            Err(MySqlError::UnsupportedPlugin { .. })
+            Err(MySqlError::Engine(MySqlFailure::UnsupportedPlugin { .. }))
         ));
         assert!(matches!(
             clause(&mysql, &AuthPlugin::from_name("auth_socket")),
-            Err(MySqlError::UnsupportedPlugin { .. })
+            Err(MySqlError::Engine(MySqlFailure::UnsupportedPlugin { .. }))
         ));
         assert!(
             clause(&mariadb, &AuthPlugin::CachingSha2).is_err(),

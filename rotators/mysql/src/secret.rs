@@ -16,7 +16,7 @@ pub const MYSQL: EngineFamily = EngineFamily {
 
 /// The longest user name any supported server stores (MariaDB: 80 characters). The server's own limit is
 /// checked once its flavour is known.
-pub const MAX_USERNAME_CHARS: usize = 80;
+pub(crate) const MAX_USERNAME_CHARS: usize = 80;
 
 /// Why `name` cannot be a user name on any supported server, if it cannot. rotor-core refuses NUL as well.
 fn check_username(name: &str) -> Result<(), &'static str> {

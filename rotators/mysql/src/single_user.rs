@@ -1,19 +1,16 @@
 //! Single user: the user changes its own password.
 
-use rotor_core::database::{
-    CredentialSource, DatabaseSecret, SingleUserLogin, single_user_login, single_user_pending,
-};
+use rotor_core::database::{CredentialSource, Engine, EngineKit, HostOverrides, SingleUserLogin};
 use rotor_core::fault::FaultPoints;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::account::{Account, Quoting};
-use crate::connect::{Session, Statement, Target};
-use crate::error::MySqlError;
+use crate::connect::{Session, Statement};
+use crate::engine::MySql;
+use crate::error::{MySqlError, MySqlFailure};
 use crate::flavour::{Flavour, ServerVersion};
 use crate::password_hash::native_password_hash;
-use crate::secret::MYSQL;
-use crate::session_checks::verify_login;
 
 /// What happens to the password being replaced. The dual modes need MySQL 8.0.14 or later.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,7 +58,7 @@ impl PasswordRetention {
 /// logs (see the crate documentation).
 #[derive(Debug, Clone, Default)]
 pub struct SingleUser {
-    faults: FaultPoints,
+    kit: EngineKit<MySql>,
     retention: PasswordRetention,
 }
 
@@ -74,7 +71,7 @@ impl SingleUser {
     /// The rotator the Lambda binary runs: [`PasswordRetention`] from `ROTOR_MYSQL_PASSWORD_RETENTION`.
     pub fn from_env() -> Result<Self, MySqlError> {
         let value = std::env::var(PasswordRetention::VARIABLE).unwrap_or_default();
-        let retention = PasswordRetention::parse(&value).ok_or(MySqlError::InvalidSetting {
+        let retention = PasswordRetention::parse(&value).ok_or(MySqlFailure::InvalidSetting {
             variable: PasswordRetention::VARIABLE,
             expected: "replace, retain or discard",
         })?;
@@ -84,7 +81,15 @@ impl SingleUser {
     /// Routes every connection and statement through `faults`, so tests can crash at each one.
     #[must_use]
     pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.faults = faults;
+        self.kit = self.kit.with_fault_points(faults);
+        self
+    }
+
+    /// Connects to overriding addresses for some host names, verifying TLS against the names
+    /// (tests only: see [`HostOverrides`]).
+    #[must_use]
+    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
+        self.kit = self.kit.with_host_overrides(hosts);
         self
     }
 
@@ -113,9 +118,10 @@ pub(crate) fn password_statements(
     quoting: Quoting,
 ) -> Result<Vec<Statement>, MySqlError> {
     if retention != PasswordRetention::Replace && !version.supports_dual_password() {
-        return Err(MySqlError::DualPasswordUnsupported {
+        return Err(MySqlFailure::DualPasswordUnsupported {
             version: version.to_string(),
-        });
+        }
+        .into());
     }
     let target = quoting.account(account);
     match version.flavour {
@@ -129,10 +135,11 @@ pub(crate) fn password_statements(
                 ),
             )])
         }
-        Flavour::MySql if !version.supports_alter_user() => Err(MySqlError::UnsupportedServer {
+        Flavour::MySql if !version.supports_alter_user() => Err(MySqlFailure::UnsupportedServer {
             version: version.to_string(),
             reason: "MySQL before 5.7.6 has no ALTER USER … IDENTIFIED BY",
-        }),
+        }
+        .into()),
         Flavour::MySql => {
             let mut text = format!(
                 "ALTER USER {target} IDENTIFIED BY {}",
@@ -183,12 +190,16 @@ impl Rotator for SingleUser {
         "mysql-single-user"
     }
 
+    fn log_targets(&self) -> &'static [&'static str] {
+        MySql::LOG_TARGETS
+    }
+
     /// createSecret: AWSCURRENT with a new password, after checking that AWSCURRENT is a valid MySQL secret
     /// (so a malformed secret fails here and nothing is stored).
     ///
     /// Second run: core finds the pending value and does not call this.
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        single_user_pending(ctx, &MYSQL).await
+        self.kit.single_user_pending(ctx).await
     }
 
     /// setSecret: validates AWSPENDING against AWSCURRENT, logs in (current → pending → previous → recent
@@ -198,41 +209,19 @@ impl Rotator for SingleUser {
     /// AWSPENDING logs in, and nothing is changed. With [`PasswordRetention::RetainCurrent`], AWSCURRENT still
     /// logs in, AWSPENDING is tried next and logs in, and nothing is changed.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let (faults, deadline) = (&self.faults, ctx.deadline());
         let SingleUserLogin {
             pending,
             source,
             password: old_password,
             mut session,
             ..
-        } = single_user_login(ctx, &MYSQL, move |source, login| async move {
-            Session::open(
-                &Target::of(&login),
-                &login.username,
-                &login.password,
-                source.label(),
-                faults,
-                deadline,
-            )
-            .await
-            .map_err(RotatorError::from)
-        })
-        .await?;
+        } = self.kit.single_user_login(ctx).await?;
         if source == CredentialSource::Pending {
             session.close().await;
             return Ok(());
         }
         if self.retention == PasswordRetention::RetainCurrent && session.version().supports_dual_password() {
-            match Session::open(
-                &Target::of(&pending),
-                &pending.username,
-                &pending.password,
-                "pending",
-                faults,
-                deadline,
-            )
-            .await
-            {
+            match self.kit.open(&pending, "pending", ctx.deadline()).await {
                 Ok(probe) => {
                     tracing::info!(
                         secret_id = ctx.secret_id(),
@@ -261,16 +250,12 @@ impl Rotator for SingleUser {
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = DatabaseSecret::pending(ctx, &MYSQL)?;
-        verify_login(&pending, "pending", ctx.deadline(), &self.faults).await?;
-        Ok(())
+        self.kit.test_pending(ctx).await
     }
 
     /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        let current = DatabaseSecret::current(ctx, &MYSQL).await?;
-        verify_login(&current, "current", ctx.deadline(), &self.faults).await?;
-        Ok(())
+        self.kit.test_current(ctx).await
     }
 }
 
@@ -333,12 +318,12 @@ mod tests {
         for version in ["10.11.19-MariaDB", "8.0.13", "5.7.mysql_aurora.2.11.2"] {
             assert!(matches!(
                 statements(version, PasswordRetention::RetainCurrent),
-                Err(MySqlError::DualPasswordUnsupported { .. })
+                Err(MySqlError::Engine(MySqlFailure::DualPasswordUnsupported { .. }))
             ));
         }
         assert!(matches!(
             statements("5.6.51", PasswordRetention::Replace),
-            Err(MySqlError::UnsupportedServer { .. })
+            Err(MySqlError::Engine(MySqlFailure::UnsupportedServer { .. }))
         ));
     }
 

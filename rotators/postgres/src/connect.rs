@@ -1,19 +1,18 @@
-//! Sessions: connecting within the deadline, running statements behind fault points, and turning
-//! driver errors into classified [`PgError`]s without leaking statement text.
+//! Sessions: connecting through the kit's guard, bounding every statement by the deadline, and
+//! turning driver errors into [`PgError`]s without leaking statement text.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
-use rotor_core::Deadline;
-use rotor_core::database::{HostOverrides, TlsMode};
-use rotor_core::fault::FaultPoints;
-use secrecy::{ExposeSecret, SecretString};
+use rotor_core::database::{DatabaseError, Login, ServerCode, StatementGuard};
+use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Row};
 
-use crate::error::{PgError, sqlstate_class};
+use crate::engine::Postgres;
+use crate::error::PgError;
+use crate::secret::dbname;
 use crate::sql::SecretStatement;
 
 /// The longest a single connection attempt may take, whatever the deadline allows: a dead host
@@ -38,62 +37,21 @@ pub(crate) const PINNED_SEARCH_PATH: &str = "SET search_path = pg_catalog, pg_te
 /// only as itself, and the master acts with its own privileges, not a role someone configured.
 const ACT_AS_LOGIN_USER: &str = "SET ROLE NONE";
 
-/// Where to connect and as whom. `Debug` is written by hand and never shows the password.
-pub(crate) struct Login<'a> {
-    /// The credential's name in logs, errors and fault labels (`current`, `master`, ...).
-    pub(crate) label: &'a str,
-    pub(crate) host: &'a str,
-    pub(crate) port: u16,
-    pub(crate) dbname: &'a str,
-    pub(crate) tls: &'a TlsMode,
-    pub(crate) username: &'a str,
-    pub(crate) password: &'a SecretString,
-    /// The address to connect to instead of resolving `host` (a test's [`HostOverrides`]); TLS
-    /// still verifies the certificate against `host`.
-    pub(crate) address: Option<IpAddr>,
-    /// A test server's CA, trusted besides the usual roots for an overridden host only.
-    pub(crate) test_ca: Option<&'a str>,
-}
-
-impl<'a> Login<'a> {
-    /// This login through `hosts`: connect to the overriding address, if `host` has one.
-    #[must_use]
-    pub(crate) fn via(mut self, hosts: &'a HostOverrides) -> Self {
-        self.address = hosts.address_of(self.host);
-        self.test_ca = hosts.test_ca_for(self.host);
-        self
-    }
-}
-
-impl std::fmt::Debug for Login<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Login")
-            .field("label", &self.label)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("dbname", &self.dbname)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field("address", &self.address)
-            .field("test_ca", &self.test_ca.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-/// An open session. Every statement goes through the fault points and the deadline.
-pub(crate) struct Session {
+/// An open session. Every statement goes through the kit's guard: fault points and deadline.
+pub struct Session {
     client: Client,
     connection: JoinHandle<()>,
-    deadline: Deadline,
-    faults: FaultPoints,
+    label: String,
+    guard: StatementGuard<Postgres>,
 }
 
 impl std::fmt::Debug for Session {
     /// Written by hand: the driver's types are not ours to audit, so none of them is printed.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
+            .field("login", &self.label)
             .field("closed", &self.client.is_closed())
-            .field("deadline", &self.deadline)
+            .field("guard", &self.guard)
             .finish_non_exhaustive()
     }
 }
@@ -101,26 +59,22 @@ impl std::fmt::Debug for Session {
 /// Connects, then bounds the session's statements by the deadline (`statement_timeout`,
 /// `lock_timeout`). TLS is required unless the secret or environment disabled it; a server that
 /// does not offer TLS is refused, never used in plaintext.
-pub(crate) async fn connect(
-    login: &Login<'_>,
-    deadline: Deadline,
-    faults: &FaultPoints,
-) -> Result<Session, PgError> {
-    let label = login.label.to_owned();
-    let ticket = faults.before(&format!("connect:{label}"))?;
+pub(crate) async fn connect(login: &Login<'_>, guard: StatementGuard<Postgres>) -> Result<Session, PgError> {
+    let label = login.label;
+    let deadline = guard.deadline();
     let mut config = Config::new();
     config
-        .host(login.host)
-        .port(login.port)
-        .dbname(login.dbname)
-        .user(login.username)
-        .password(login.password.expose_secret().as_bytes())
+        .host(login.host())
+        .port(login.port())
+        .dbname(login.dbname().unwrap_or(dbname(login.secret)))
+        .user(login.username())
+        .password(login.password().expose_secret().as_bytes())
         .application_name("rotor-postgres")
         .connect_timeout(deadline.bounded(CONNECT_CAP).max(Duration::from_millis(1)));
     if let Some(address) = login.address {
         config.hostaddr(address);
     }
-    let tls = crate::tls::client_config_trusting(login.tls, login.test_ca)?;
+    let tls = crate::tls::client_config(&login.tls())?;
     let attempt = async {
         match tls {
             Some(tls) => {
@@ -139,22 +93,15 @@ pub(crate) async fn connect(
     };
     // Boxed: the driver's handshake future is deep, and the step futures that embed it would
     // otherwise exceed the compiler's layout depth limit.
-    let (client, connection) = match tokio::time::timeout_at(deadline.instant(), Box::pin(attempt)).await {
-        Ok(Ok(opened)) => opened,
-        Ok(Err(error)) => return Err(connect_error(&label, &error)),
-        Err(_elapsed) => {
-            return Err(PgError::DeadlineExceeded {
-                operation: format!("connect:{label}"),
-            });
-        }
-    };
-    ticket.after()?;
-    tracing::debug!(login = %label, "connected to PostgreSQL");
+    let (client, connection) = guard
+        .connect(label, Box::pin(attempt), |error| connect_error(label, &error))
+        .await?;
+    tracing::debug!(login = label, "connected to PostgreSQL");
     let session = Session {
         client,
         connection,
-        deadline,
-        faults: faults.clone(),
+        label: label.to_owned(),
+        guard,
     };
     let budget = deadline.remaining().saturating_sub(SERVER_TIMEOUT_MARGIN);
     let millis = budget.as_millis().clamp(1, MAX_TIMEOUT_MILLIS);
@@ -186,13 +133,21 @@ impl Session {
     /// Runs statements that carry no secret (simple query protocol). The server's message is kept
     /// in the error.
     pub(crate) async fn execute(&self, operation: &'static str, sql: &str) -> Result<(), PgError> {
-        self.run(operation, true, self.client.batch_execute(sql)).await
+        self.guard
+            .run(operation, self.client.batch_execute(sql), |error| {
+                statement_error(operation, true, &error)
+            })
+            .await
     }
 
     /// Runs statements whose server errors could echo a value worth keeping out of logs (role
     /// settings): the error keeps the SQLSTATE only.
     pub(crate) async fn execute_redacted(&self, operation: &'static str, sql: &str) -> Result<(), PgError> {
-        self.run(operation, false, self.client.batch_execute(sql)).await
+        self.guard
+            .run(operation, self.client.batch_execute(sql), |error| {
+                statement_error(operation, false, &error)
+            })
+            .await
     }
 
     /// Runs a statement that carries a verifier. The server's message is dropped from the error,
@@ -202,8 +157,7 @@ impl Session {
         operation: &'static str,
         statement: &SecretStatement,
     ) -> Result<(), PgError> {
-        self.run(operation, false, self.client.batch_execute(statement.text()))
-            .await
+        self.execute_redacted(operation, statement.text()).await
     }
 
     /// Runs a query with bind parameters and returns its rows.
@@ -213,26 +167,11 @@ impl Session {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, PgError> {
-        self.run(operation, true, self.client.query(sql, params)).await
-    }
-
-    async fn run<T>(
-        &self,
-        operation: &'static str,
-        keep_message: bool,
-        statement: impl Future<Output = Result<T, tokio_postgres::Error>>,
-    ) -> Result<T, PgError> {
-        let ticket = self.faults.before(operation)?;
-        let result = match tokio::time::timeout_at(self.deadline.instant(), statement).await {
-            Ok(result) => result.map_err(|error| statement_error(operation, keep_message, &error))?,
-            Err(_elapsed) => {
-                return Err(PgError::DeadlineExceeded {
-                    operation: operation.to_owned(),
-                });
-            }
-        };
-        ticket.after()?;
-        Ok(result)
+        self.guard
+            .run(operation, self.client.query(sql, params), |error| {
+                statement_error(operation, true, &error)
+            })
+            .await
     }
 
     /// Ends the session politely (Terminate), waiting at most until the deadline, so the server
@@ -241,34 +180,22 @@ impl Session {
         let Self {
             client,
             connection,
-            deadline,
-            ..
+            label,
+            guard,
         } = self;
         drop(client);
-        if tokio::time::timeout_at(deadline.instant(), connection)
-            .await
-            .is_err()
-        {
-            tracing::debug!("PostgreSQL session did not close before the deadline");
-        }
+        guard.close(&label, connection).await;
     }
 }
 
 /// Classifies a failed connection attempt. Connection set-up sends no SQL, so server messages
 /// are safe to keep; the password is never part of a driver message.
 fn connect_error(login: &str, error: &tokio_postgres::Error) -> PgError {
-    let login = login.to_owned();
     if let Some(db) = error.as_db_error() {
-        let sqlstate = db.code().code().to_owned();
-        if sqlstate_class(&sqlstate) == rotor_core::ErrorClass::AuthFailure {
-            return PgError::AuthFailed { login, sqlstate };
-        }
-        return PgError::ConnectRejected {
-            login,
-            sqlstate,
-            message: db.message().to_owned(),
-        };
+        let code = ServerCode::sqlstate(db.code().code());
+        return PgError::login_refused(login, code, Some(db.message().to_owned()));
     }
+    let login = login.to_owned();
     if let Some(tls) = find_rustls_error(error) {
         return PgError::TlsHandshake {
             login,
@@ -296,14 +223,14 @@ fn connect_error(login: &str, error: &tokio_postgres::Error) -> PgError {
 /// Classifies a failed statement: a server error by SQLSTATE, anything else as a broken session.
 fn statement_error(operation: &'static str, keep_message: bool, error: &tokio_postgres::Error) -> PgError {
     match error.as_db_error() {
-        Some(db) => PgError::Statement {
+        Some(db) => DatabaseError::Statement {
             operation,
-            sqlstate: db.code().code().to_owned(),
+            code: ServerCode::sqlstate(db.code().code()),
             message: keep_message.then(|| db.message().to_owned()),
         },
-        None => PgError::StatementInterrupted {
+        None => DatabaseError::StatementInterrupted {
             operation,
-            reason: error.to_string(),
+            reason: format!("the connection broke: {error}"),
         },
     }
 }
@@ -340,30 +267,33 @@ fn find_io_error(error: &tokio_postgres::Error) -> Option<&std::io::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rotor_core::Deadline;
+    use rotor_core::database::{DatabaseSecret, EngineKit};
+    use rotor_core::{SecretJson, SecretValue};
     use rotor_testkit::PostgresServer;
 
     #[tokio::test]
     async fn logins_and_open_sessions_never_print_the_password() {
         let server = PostgresServer::start().await.unwrap();
         let (user, password) = server.superuser();
-        let password = SecretString::from(password.to_owned());
-        let login = Login {
-            label: "current",
-            host: server.host(),
-            port: server.port(),
-            dbname: "postgres",
-            tls: &TlsMode::Disabled,
-            username: user,
-            password: &password,
-            address: None,
-            test_ca: None,
-        };
+        let json = format!(
+            r#"{{"engine":"postgres","host":"{}","port":{},"username":"{user}","password":"{password}","ssl":false}}"#,
+            server.host(),
+            server.port()
+        );
+        let secret = DatabaseSecret::parse(
+            &SecretJson::parse(&SecretValue::new(json)).unwrap(),
+            &crate::POSTGRES,
+        )
+        .unwrap();
+        let kit = EngineKit::<Postgres>::new();
+        let login = kit.login(&secret, "current");
         let deadline = Deadline::after(Duration::from_secs(30));
-        let session = connect(&login, deadline, &FaultPoints::none()).await.unwrap();
+        let session = connect(&login, kit.guard(deadline)).await.unwrap();
 
         let printed = format!("{login:?} {session:?} {login:#?} {session:#?}");
 
-        assert!(!printed.contains(password.expose_secret()), "{printed}");
+        assert!(!printed.contains(password), "{printed}");
         assert!(
             printed.contains("Login") && printed.contains("Session"),
             "{printed}"

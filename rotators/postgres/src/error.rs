@@ -1,127 +1,28 @@
-//! What can go wrong talking to PostgreSQL, classified for the state machine.
+//! What can go wrong talking to PostgreSQL: the kit's shared errors, named `Postgres…`, plus the
+//! few only PostgreSQL has.
 //!
-//! No variant holds a password, a SCRAM verifier or the text of a statement that carried one.
-//! Server messages are kept only where they cannot echo such a statement: during connection
+//! No variant holds a password, a SCRAM or md5 verifier or the text of a statement that carried
+//! one. Server messages are kept only where they cannot echo such a statement: during connection
 //! set-up, and for statements that carry no secret.
 
-use rotor_core::database::CaBundleError;
-use rotor_core::fault::InjectedFault;
+use rotor_core::database::{DatabaseError, ServerCode};
 use rotor_core::{Classify, ErrorClass};
 
-/// A PostgreSQL rotator failure. Every variant names the login or the operation that failed.
+use crate::engine::Postgres;
+
+/// A PostgreSQL rotator failure: rotor-core's [`DatabaseError`] with PostgreSQL's error names
+/// (`PostgresAuthFailed`, `PostgresStatementFailed`, …) and [`PostgresFailure`] for the rest.
+pub type PgError = DatabaseError<Postgres>;
+
+/// The failures only PostgreSQL's rotators have.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum PgError {
-    /// The server refused the credential (SQLSTATE 28P01 or 28000).
-    #[error("PostgreSQL refused the {login} credential (SQLSTATE {sqlstate})")]
-    AuthFailed {
-        /// Which credential: `current`, `pending`, `master`, ...
-        login: String,
-        /// The SQLSTATE the server sent.
-        sqlstate: String,
-    },
-    /// The server could not be reached, or the connection broke (network, shutdown, timeout).
-    #[error("could not reach PostgreSQL for the {login} login: {reason}")]
-    Unreachable {
-        /// Which credential or session.
-        login: String,
-        /// What the driver or the operating system said.
-        reason: String,
-    },
-    /// TLS is required, but the server does not offer it. rotor never falls back to plaintext.
-    #[error(
-        "PostgreSQL does not offer TLS for the {login} login; set \"ssl\": false in the secret to allow plaintext"
-    )]
-    TlsUnavailable {
-        /// Which credential.
-        login: String,
-    },
-    /// The TLS handshake failed: an untrusted certificate, a host name mismatch, ...
-    #[error("TLS handshake for the {login} login failed: {reason}")]
-    TlsHandshake {
-        /// Which credential.
-        login: String,
-        /// What rustls said.
-        reason: String,
-    },
-    /// The trusted CA certificates could not be assembled into a rustls configuration.
-    #[error("TLS configuration: {reason}")]
-    TlsConfig {
-        /// What is wrong with the roots or the TLS provider.
-        reason: String,
-    },
-    /// The extra CA bundle (`ssl_ca` or `ROTOR_CA_BUNDLE`) cannot be used.
-    #[error("TLS configuration: {0}")]
-    CaBundle(#[from] CaBundleError),
-    /// The server rejected the connection for another reason (unknown database, too many
-    /// connections, ...). Connection set-up sends no SQL, so the message is safe to keep.
-    #[error("PostgreSQL rejected the {login} connection (SQLSTATE {sqlstate}): {message}")]
-    ConnectRejected {
-        /// Which credential.
-        login: String,
-        /// The SQLSTATE.
-        sqlstate: String,
-        /// The server's message.
-        message: String,
-    },
-    /// The driver failed before the server answered (protocol or configuration problem).
-    #[error("connecting with the {login} credential failed: {reason}")]
-    ConnectFailed {
-        /// Which credential.
-        login: String,
-        /// What the driver said.
-        reason: String,
-    },
-    /// A statement failed. The server's message is omitted for statements carrying a verifier.
-    #[error("{operation} failed (SQLSTATE {sqlstate}){}", message.as_deref().map(|text| format!(": {text}")).unwrap_or_default())]
-    Statement {
-        /// The operation label, e.g. `ALTER ROLE PASSWORD`.
-        operation: &'static str,
-        /// The SQLSTATE.
-        sqlstate: String,
-        /// The server's message, when the statement carried no secret.
-        message: Option<String>,
-    },
-    /// The connection broke while a statement ran.
-    #[error("{operation} failed: the connection broke: {reason}")]
-    StatementInterrupted {
-        /// The operation label.
-        operation: &'static str,
-        /// What the driver said.
-        reason: String,
-    },
-    /// A query returned rows of an unexpected shape.
-    #[error("{operation} returned an unexpected result")]
-    UnexpectedResult {
-        /// The operation label.
-        operation: &'static str,
-    },
-    /// The invocation deadline passed during an operation.
-    #[error("{operation} did not finish before the invocation deadline")]
-    DeadlineExceeded {
-        /// The operation label.
-        operation: String,
-    },
-    /// Alternating users: AWSCURRENT does not log in, so this secret proves no right to its users.
-    #[error("AWSCURRENT does not log in; refusing to let the master change users on behalf of this secret")]
-    CurrentRefused,
+pub enum PostgresFailure {
     /// A role the rotation relies on does not exist.
     #[error("role {role:?} does not exist")]
     RoleMissing {
         /// The role name.
         role: String,
-    },
-    /// An existing role has the alternate user's name but is not provably the alternate.
-    #[error(
-        "role {role:?} exists but is not a rotor alternate of {original:?} ({reason}); it is never taken over"
-    )]
-    NotOurAlternate {
-        /// The existing role.
-        role: String,
-        /// The original role.
-        original: String,
-        /// Which rule it breaks.
-        reason: &'static str,
     },
     /// The master user lacks a privilege the rotation needs. Found before anything changed (or
     /// refused by the server inside the rotation's transaction, which then rolls back).
@@ -141,74 +42,36 @@ pub enum PgError {
         /// The setting's name.
         name: String,
     },
-    /// testSecret logged in as a different user than the secret names.
-    #[error("logged in as {actual:?}, expected {expected:?}")]
-    WrongUser {
-        /// The secret's username.
-        expected: String,
-        /// `session_user` on the server.
-        actual: String,
-    },
-    /// A fault injected by a test.
-    #[error(transparent)]
-    Injected(#[from] InjectedFault),
 }
 
-impl PgError {
-    /// Whether this is a refused credential: the only kind of failure that lets a caller try the
-    /// next stored credential.
-    pub fn is_auth_failure(&self) -> bool {
-        self.class() == ErrorClass::AuthFailure
+impl Classify for PostgresFailure {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Permanent
+    }
+
+    fn error_type(&self) -> &'static str {
+        match self {
+            Self::RoleMissing { .. } => "PostgresRoleMissing",
+            Self::MasterLacksPrivilege { .. } => "PostgresMasterLacksPrivilege",
+            Self::UnsupportedRoleSetting { .. } => "PostgresUnsupportedRoleSetting",
+        }
+    }
+}
+
+impl From<PostgresFailure> for PgError {
+    fn from(failure: PostgresFailure) -> Self {
+        Self::Engine(failure)
     }
 }
 
 /// The class of a SQLSTATE: 28xxx is a refused login; connection, resource, operator and
 /// timeout/lock/serialization errors are worth retrying; the rest needs a human.
-pub(crate) fn sqlstate_class(sqlstate: &str) -> ErrorClass {
-    match sqlstate {
+pub(crate) fn sqlstate_class(code: &ServerCode) -> ErrorClass {
+    match code.sqlstate.as_str() {
         "28P01" | "28000" => ErrorClass::AuthFailure,
         "57014" | "55P03" | "40001" | "40P01" | "57P01" | "57P02" | "57P03" => ErrorClass::Transient,
-        _ if sqlstate.starts_with("08") || sqlstate.starts_with("53") => ErrorClass::Transient,
+        state if state.starts_with("08") || state.starts_with("53") => ErrorClass::Transient,
         _ => ErrorClass::Permanent,
-    }
-}
-
-impl Classify for PgError {
-    fn class(&self) -> ErrorClass {
-        match self {
-            Self::AuthFailed { .. } | Self::CurrentRefused => ErrorClass::AuthFailure,
-            Self::Unreachable { .. }
-            | Self::StatementInterrupted { .. }
-            | Self::DeadlineExceeded { .. }
-            | Self::Injected(_) => ErrorClass::Transient,
-            Self::ConnectRejected { sqlstate, .. } | Self::Statement { sqlstate, .. } => {
-                sqlstate_class(sqlstate)
-            }
-            _ => ErrorClass::Permanent,
-        }
-    }
-
-    fn error_type(&self) -> &'static str {
-        match self {
-            Self::AuthFailed { .. } => "PostgresAuthFailed",
-            Self::Unreachable { .. } => "PostgresUnreachable",
-            Self::TlsUnavailable { .. } => "PostgresTlsUnavailable",
-            Self::TlsHandshake { .. } => "PostgresTlsHandshake",
-            Self::TlsConfig { .. } | Self::CaBundle(_) => "PostgresTlsConfig",
-            Self::ConnectRejected { .. } => "PostgresConnectRejected",
-            Self::ConnectFailed { .. } => "PostgresConnectFailed",
-            Self::Statement { .. } => "PostgresStatementFailed",
-            Self::StatementInterrupted { .. } => "PostgresStatementInterrupted",
-            Self::UnexpectedResult { .. } => "PostgresUnexpectedResult",
-            Self::DeadlineExceeded { .. } => "PostgresDeadlineExceeded",
-            Self::CurrentRefused => "PostgresCurrentRefused",
-            Self::RoleMissing { .. } => "PostgresRoleMissing",
-            Self::NotOurAlternate { .. } => "PostgresNotOurAlternate",
-            Self::MasterLacksPrivilege { .. } => "PostgresMasterLacksPrivilege",
-            Self::UnsupportedRoleSetting { .. } => "PostgresUnsupportedRoleSetting",
-            Self::WrongUser { .. } => "PostgresWrongUser",
-            Self::Injected(fault) => fault.error_type(),
-        }
     }
 }
 
@@ -216,28 +79,32 @@ impl Classify for PgError {
 mod tests {
     use super::*;
 
+    fn class(sqlstate: &str) -> ErrorClass {
+        sqlstate_class(&ServerCode::sqlstate(sqlstate))
+    }
+
     #[test]
     fn sqlstates_are_classified_by_what_a_retry_can_do() {
-        assert_eq!(sqlstate_class("28P01"), ErrorClass::AuthFailure);
-        assert_eq!(sqlstate_class("28000"), ErrorClass::AuthFailure);
-        assert_eq!(sqlstate_class("08006"), ErrorClass::Transient);
-        assert_eq!(sqlstate_class("53300"), ErrorClass::Transient);
-        assert_eq!(sqlstate_class("55P03"), ErrorClass::Transient);
-        assert_eq!(sqlstate_class("57014"), ErrorClass::Transient);
-        assert_eq!(sqlstate_class("42501"), ErrorClass::Permanent);
-        assert_eq!(sqlstate_class("3D000"), ErrorClass::Permanent);
+        assert_eq!(class("28P01"), ErrorClass::AuthFailure);
+        assert_eq!(class("28000"), ErrorClass::AuthFailure);
+        assert_eq!(class("08006"), ErrorClass::Transient);
+        assert_eq!(class("53300"), ErrorClass::Transient);
+        assert_eq!(class("55P03"), ErrorClass::Transient);
+        assert_eq!(class("57014"), ErrorClass::Transient);
+        assert_eq!(class("42501"), ErrorClass::Permanent);
+        assert_eq!(class("3D000"), ErrorClass::Permanent);
     }
 
     #[test]
     fn statement_errors_show_the_server_message_only_when_kept() {
         let kept = PgError::Statement {
             operation: "GRANT",
-            sqlstate: "42501".into(),
+            code: ServerCode::sqlstate("42501"),
             message: Some("permission denied to grant role".into()),
         };
         let omitted = PgError::Statement {
             operation: "ALTER ROLE PASSWORD",
-            sqlstate: "42601".into(),
+            code: ServerCode::sqlstate("42601"),
             message: None,
         };
         assert_eq!(
@@ -246,5 +113,28 @@ mod tests {
         );
         assert_eq!(omitted.to_string(), "ALTER ROLE PASSWORD failed (SQLSTATE 42601)");
         assert_eq!(kept.class(), ErrorClass::Permanent);
+        assert_eq!(kept.error_type(), "PostgresStatementFailed");
+    }
+
+    /// The unified rule (rotor-core's `DatabaseError`): once a session has logged in, an
+    /// authentication-class SQLSTATE is a missing privilege, never a refused credential, so it
+    /// never sends single-user recovery on to an older password. Before the kit, PostgreSQL
+    /// classified it as an auth failure.
+    #[test]
+    fn an_auth_class_sqlstate_after_login_is_permanent_not_an_auth_failure() {
+        let denied = PgError::Statement {
+            operation: "SET ROLE",
+            code: ServerCode::sqlstate("28000"),
+            message: None,
+        };
+        assert_eq!(denied.class(), ErrorClass::Permanent);
+        assert!(!denied.is_auth_failure());
+        let refused_login = PgError::login_refused("current", ServerCode::sqlstate("28P01"), None);
+        assert!(refused_login.is_auth_failure());
+        assert_eq!(refused_login.error_type(), "PostgresAuthFailed");
+        assert_eq!(
+            refused_login.to_string(),
+            "PostgreSQL refused the current credential (SQLSTATE 28P01)"
+        );
     }
 }

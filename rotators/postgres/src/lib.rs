@@ -61,7 +61,7 @@
 //!   superuser-only parameter such as `log_statement` needs `GRANT SET ON PARAMETER`).
 //!
 //! These are checked inside the rotation's transaction before the first change, and a missing
-//! one is [`PgError::MasterLacksPrivilege`] naming the role and what is needed. A refusal the
+//! one is [`PostgresFailure::MasterLacksPrivilege`] naming the role and what is needed. A refusal the
 //! checks do not foresee fails the same transaction, which rolls back: a clone is never left
 //! half made.
 //!
@@ -103,7 +103,7 @@
 //! original (rotor and AWS's function both grant that at creation, and only a holder of ADMIN on
 //! the original can), and, when it is about to receive the pending password, holds no role
 //! attribute and no direct membership the original lacks. Anything else is refused with
-//! [`PgError::NotOurAlternate`], never taken over. Before the master acts at all, AWSCURRENT
+//! [`NotOurAlternate`](rotor_core::database::DatabaseError::NotOurAlternate), never taken over. Before the master acts at all, AWSCURRENT
 //! must log in, so that only a holder of a working credential of the pair can have the master
 //! create or reset a role.
 //!
@@ -151,6 +151,7 @@
 
 mod alternating_users;
 mod connect;
+mod engine;
 mod error;
 mod identity;
 mod privileges;
@@ -162,7 +163,9 @@ mod tls;
 mod verifier;
 
 pub use alternating_users::AlternatingUsers;
-pub use error::PgError;
+pub use connect::Session;
+pub use engine::Postgres;
+pub use error::{PgError, PostgresFailure};
 pub use roles::marker_comment;
 pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES, POSTGRES_EXCLUDE_CHARACTERS};
 pub use single_user::SingleUser;

@@ -10,7 +10,7 @@
 use tokio_postgres::Row;
 
 use crate::connect::Session;
-use crate::error::PgError;
+use crate::error::{PgError, PostgresFailure};
 use crate::verifier::PasswordEncryption;
 
 /// The master's own attributes, the server's version and `password_encryption`, and for each
@@ -55,7 +55,7 @@ impl MasterRights {
         const OPERATION: &str = "SELECT master rights";
         let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
         let rows = session.query(OPERATION, MASTER_RIGHTS, &[&roles]).await?;
-        Self::from_rows(&rows).ok_or(PgError::UnexpectedResult { operation: OPERATION })
+        Self::from_rows(&rows).ok_or(PgError::unexpected(OPERATION, "a row of another shape"))
     }
 
     fn from_rows(rows: &[Row]) -> Option<Self> {
@@ -159,11 +159,11 @@ impl MasterRights {
 }
 
 fn lacking(action: &'static str, role: &str, requirement: &'static str) -> PgError {
-    PgError::MasterLacksPrivilege {
+    PgError::from(PostgresFailure::MasterLacksPrivilege {
         action,
         role: role.to_owned(),
         requirement,
-    }
+    })
 }
 
 /// `error`, or [`PgError::MasterLacksPrivilege`] when the server refused it for lack of
@@ -176,7 +176,7 @@ pub(crate) fn refused_as_lacking(
     requirement: &'static str,
 ) -> PgError {
     match &error {
-        PgError::Statement { sqlstate, .. } if sqlstate == "42501" => lacking(action, role, requirement),
+        PgError::Statement { code, .. } if code.sqlstate == "42501" => lacking(action, role, requirement),
         _ => error,
     }
 }
@@ -204,7 +204,7 @@ mod tests {
 
     fn requirement(result: Result<(), PgError>) -> &'static str {
         match result {
-            Err(PgError::MasterLacksPrivilege { requirement, .. }) => requirement,
+            Err(PgError::Engine(PostgresFailure::MasterLacksPrivilege { requirement, .. })) => requirement,
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
@@ -255,12 +255,12 @@ mod tests {
     fn only_privilege_refusals_become_a_lacking_privilege() {
         let refused = PgError::Statement {
             operation: "CREATE ROLE",
-            sqlstate: "42501".into(),
+            code: rotor_core::database::ServerCode::sqlstate("42501"),
             message: None,
         };
         let other = PgError::Statement {
             operation: "CREATE ROLE",
-            sqlstate: "42710".into(),
+            code: rotor_core::database::ServerCode::sqlstate("42710"),
             message: None,
         };
 
@@ -268,7 +268,10 @@ mod tests {
         let kept = refused_as_lacking(other, "create the alternate", "app_clone", "CREATEROLE");
 
         assert!(
-            matches!(mapped, PgError::MasterLacksPrivilege { .. }),
+            matches!(
+                mapped,
+                PgError::Engine(PostgresFailure::MasterLacksPrivilege { .. })
+            ),
             "{mapped:?}"
         );
         assert!(matches!(kept, PgError::Statement { .. }), "{kept:?}");

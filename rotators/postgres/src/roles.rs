@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use tokio_postgres::Row;
 
 use crate::connect::Session;
-use crate::error::PgError;
+use crate::error::{PgError, PostgresFailure};
 use crate::privileges::{MasterRights, refused_as_lacking};
 use crate::sql::{
     Membership, RoleAttributes, Verifier, alter_password, comment_on_role, copy_role_setting, create_role,
@@ -80,9 +80,7 @@ struct RoleInfo {
 
 impl RoleInfo {
     fn from_row(row: &Row) -> Result<Self, PgError> {
-        let unexpected = |_| PgError::UnexpectedResult {
-            operation: "SELECT roles",
-        };
+        let unexpected = |_| PgError::unexpected("SELECT roles", "a row of another shape");
         Ok(Self {
             name: row.try_get(0).map_err(unexpected)?,
             attributes: RoleAttributes {
@@ -136,15 +134,17 @@ pub(crate) async fn set_alternate_password(
             clone = Some(info);
         }
     }
-    let original = original.ok_or_else(|| PgError::RoleMissing {
-        role: pair.original.clone(),
+    let original = original.ok_or_else(|| {
+        PgError::from(PostgresFailure::RoleMissing {
+            role: pair.original.clone(),
+        })
     })?;
     match clone {
         None if pending_user == pair.clone => create_clone(session, pair, &original, password).await?,
         None => {
-            return Err(PgError::RoleMissing {
+            return Err(PgError::from(PostgresFailure::RoleMissing {
                 role: pair.clone.clone(),
-            });
+            }));
         }
         Some(clone) => {
             check_alternate(pair, &original, &clone, pending_user == pair.clone)?;
@@ -183,8 +183,10 @@ fn check_alternate(
     clone_is_pending: bool,
 ) -> Result<(), PgError> {
     let refuse = |reason| PgError::NotOurAlternate {
-        role: pair.clone.clone(),
-        original: pair.original.clone(),
+        account: format!(
+            "role {:?} (named like the alternate of {:?})",
+            pair.clone, pair.original
+        ),
         reason,
     };
     if !clone.member_of_original {
@@ -229,9 +231,7 @@ async fn create_clone(
     // fails the rotation before anything changes.
     let mut groups = Vec::with_capacity(memberships.len());
     for row in &memberships {
-        let unexpected = |_| PgError::UnexpectedResult {
-            operation: "SELECT memberships",
-        };
+        let unexpected = |_| PgError::unexpected("SELECT memberships", "a row of another shape");
         let group: String = row.try_get(0).map_err(unexpected)?;
         let membership = Membership {
             admin: row.try_get(1).map_err(unexpected)?,
@@ -253,15 +253,13 @@ async fn create_clone(
         .collect();
     let mut role_settings = Vec::with_capacity(settings.len());
     for row in &settings {
-        let unexpected = |_| PgError::UnexpectedResult {
-            operation: "SELECT role settings",
-        };
+        let unexpected = |_| PgError::unexpected("SELECT role settings", "a row of another shape");
         let database: Option<String> = row.try_get(0).map_err(unexpected)?;
         let entry: String = row.try_get(1).map_err(unexpected)?;
         let statement = copy_role_setting(&pair.clone, database.as_deref(), &entry).ok_or_else(|| {
-            PgError::UnsupportedRoleSetting {
+            PgError::from(PostgresFailure::UnsupportedRoleSetting {
                 name: entry.split('=').next().unwrap_or_default().to_owned(),
-            }
+            })
         })?;
         role_settings.push(statement);
     }

@@ -1,16 +1,12 @@
 //! Single user: the user changes its own password.
 
-use rotor_core::database::{
-    CredentialSource, DatabaseSecret, HostOverrides, SingleUserLogin, single_user_login, single_user_pending,
-};
+use rotor_core::database::{CredentialSource, Engine, EngineKit, HostOverrides, SingleUserLogin};
 use rotor_core::fault::FaultPoints;
 use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
 
 use crate::connect::Session;
-use crate::connect::{Login, connect};
+use crate::engine::Postgres;
 use crate::error::PgError;
-use crate::identity::verify_login;
-use crate::secret::POSTGRES;
 use crate::secret::POSTGRES_EXCLUDE_CHARACTERS;
 use crate::sql::{PasswordEncryption, Verifier, alter_password};
 
@@ -36,8 +32,7 @@ async fn change_own_password(
 /// session's `password_encryption` is md5, SCRAM-SHA-256 otherwise.
 #[derive(Debug, Clone, Default)]
 pub struct SingleUser {
-    faults: FaultPoints,
-    hosts: HostOverrides,
+    kit: EngineKit<Postgres>,
 }
 
 impl SingleUser {
@@ -49,7 +44,7 @@ impl SingleUser {
     /// Routes every connection and statement through `faults`, so tests can crash at each one.
     #[must_use]
     pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.faults = faults;
+        self.kit = self.kit.with_fault_points(faults);
         self
     }
 
@@ -57,7 +52,7 @@ impl SingleUser {
     /// (tests only: see [`HostOverrides`]).
     #[must_use]
     pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
-        self.hosts = hosts;
+        self.kit = self.kit.with_host_overrides(hosts);
         self
     }
 }
@@ -72,12 +67,16 @@ impl Rotator for SingleUser {
         POSTGRES_EXCLUDE_CHARACTERS
     }
 
+    fn log_targets(&self) -> &'static [&'static str] {
+        Postgres::LOG_TARGETS
+    }
+
     /// createSecret: AWSCURRENT with a new password, after checking that AWSCURRENT is a valid
     /// PostgreSQL secret (so a malformed secret fails here and nothing is stored).
     ///
     /// Second run: core finds the pending value and does not call this.
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        single_user_pending(ctx, &POSTGRES).await
+        self.kit.single_user_pending(ctx).await
     }
 
     /// setSecret: validates AWSPENDING against AWSCURRENT, logs in (current → pending → previous
@@ -87,18 +86,12 @@ impl Rotator for SingleUser {
     /// Second run: AWSCURRENT is refused (one failed login, inherent to single-user), AWSPENDING
     /// logs in, and nothing is changed.
     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let (faults, hosts, deadline) = (&self.faults, &self.hosts, ctx.deadline());
         let SingleUserLogin {
             pending,
             source,
             session,
             ..
-        } = single_user_login(ctx, &POSTGRES, move |source, login| async move {
-            connect(&Login::of(&login, source.label()).via(hosts), deadline, faults)
-                .await
-                .map_err(RotatorError::from)
-        })
-        .await?;
+        } = self.kit.single_user_login(ctx).await?;
         if source == CredentialSource::Pending {
             session.close().await;
             return Ok(());
@@ -119,15 +112,11 @@ impl Rotator for SingleUser {
     ///
     /// Second run: the same checks; nothing changes.
     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let pending = DatabaseSecret::pending(ctx, &POSTGRES)?;
-        verify_login(&pending, "pending", ctx.deadline(), &self.faults, &self.hosts).await?;
-        Ok(())
+        self.kit.test_pending(ctx).await
     }
 
     /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        let current = DatabaseSecret::current(ctx, &POSTGRES).await?;
-        verify_login(&current, "current", ctx.deadline(), &self.faults, &self.hosts).await?;
-        Ok(())
+        self.kit.test_current(ctx).await
     }
 }

@@ -8,10 +8,10 @@
 use postgres_protocol::escape::{escape_identifier, escape_literal};
 use secrecy::{ExposeSecret, SecretString};
 
-pub use crate::verifier::{PasswordEncryption, Verifier};
+pub(crate) use crate::verifier::{PasswordEncryption, Verifier};
 
 /// A statement that carries a verifier. `Debug` is redacted; only the session sends the text.
-pub struct SecretStatement(SecretString);
+pub(crate) struct SecretStatement(SecretString);
 
 impl std::fmt::Debug for SecretStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -37,7 +37,7 @@ pub fn quote_literal(text: &str) -> String {
 }
 
 /// `ALTER ROLE "role" PASSWORD '<verifier>'`.
-pub fn alter_password(role: &str, verifier: &Verifier) -> SecretStatement {
+pub(crate) fn alter_password(role: &str, verifier: &Verifier) -> SecretStatement {
     SecretStatement(SecretString::from(format!(
         "ALTER ROLE {} {}",
         quote_identifier(role),
@@ -47,29 +47,29 @@ pub fn alter_password(role: &str, verifier: &Verifier) -> SecretStatement {
 
 /// The login attributes a new alternate role copies from the original.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RoleAttributes {
+pub(crate) struct RoleAttributes {
     /// `SUPERUSER`.
-    pub superuser: bool,
+    pub(crate) superuser: bool,
     /// `INHERIT` (PostgreSQL's default).
-    pub inherit: bool,
+    pub(crate) inherit: bool,
     /// `CREATEROLE`.
-    pub create_role: bool,
+    pub(crate) create_role: bool,
     /// `CREATEDB`.
-    pub create_db: bool,
+    pub(crate) create_db: bool,
     /// `REPLICATION`.
-    pub replication: bool,
+    pub(crate) replication: bool,
     /// `BYPASSRLS`.
-    pub bypass_rls: bool,
+    pub(crate) bypass_rls: bool,
     /// `CONNECTION LIMIT`, -1 for none.
-    pub connection_limit: i32,
+    pub(crate) connection_limit: i32,
     /// `VALID UNTIL`, as the server printed it in this session.
-    pub valid_until: Option<String>,
+    pub(crate) valid_until: Option<String>,
 }
 
 impl RoleAttributes {
     /// Whether these attributes grant something `other`'s do not: a role that could escalate
     /// the privileges of whoever receives its password.
-    pub fn exceed(&self, other: &RoleAttributes) -> bool {
+    pub(crate) fn exceed(&self, other: &RoleAttributes) -> bool {
         (self.superuser && !other.superuser)
             || (self.create_role && !other.create_role)
             || (self.create_db && !other.create_db)
@@ -81,7 +81,7 @@ impl RoleAttributes {
 /// `CREATE ROLE "role" WITH LOGIN <attributes> PASSWORD '<verifier>'`. Only attributes that
 /// differ from PostgreSQL's defaults are spelled out, so a master without superuser rights can
 /// copy an ordinary role.
-pub fn create_role(role: &str, attributes: &RoleAttributes, verifier: &Verifier) -> SecretStatement {
+pub(crate) fn create_role(role: &str, attributes: &RoleAttributes, verifier: &Verifier) -> SecretStatement {
     let mut text = format!("CREATE ROLE {} WITH LOGIN", quote_identifier(role));
     let flags = [
         (attributes.superuser, " SUPERUSER"),
@@ -108,7 +108,7 @@ pub fn create_role(role: &str, attributes: &RoleAttributes, verifier: &Verifier)
 }
 
 /// `GRANT "group" TO "member"`, optionally `WITH ADMIN OPTION`.
-pub fn grant_role(group: &str, member: &str, admin: bool) -> String {
+pub(crate) fn grant_role(group: &str, member: &str, admin: bool) -> String {
     let admin = if admin { " WITH ADMIN OPTION" } else { "" };
     format!(
         "GRANT {} TO {}{admin}",
@@ -120,19 +120,19 @@ pub fn grant_role(group: &str, member: &str, admin: bool) -> String {
 /// How a role is a member of a group: the options of `pg_auth_members`, combined over every
 /// grantor's grant. `inherit` and `set` exist from PostgreSQL 16 on; `None` before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Membership {
+pub(crate) struct Membership {
     /// `ADMIN OPTION`: the member may grant the group to others.
-    pub admin: bool,
+    pub(crate) admin: bool,
     /// `INHERIT`: the member has the group's privileges without `SET ROLE`.
-    pub inherit: Option<bool>,
+    pub(crate) inherit: Option<bool>,
     /// `SET`: the member may `SET ROLE` to the group.
-    pub set: Option<bool>,
+    pub(crate) set: Option<bool>,
 }
 
 /// `GRANT "group" TO "member"` with the options of `membership`: `WITH ADMIN OPTION` alone
 /// before PostgreSQL 16, `WITH ADMIN …, INHERIT …, SET …` when the options are known, so the
 /// member gets exactly the membership, never more.
-pub fn grant_membership(group: &str, member: &str, membership: &Membership) -> String {
+pub(crate) fn grant_membership(group: &str, member: &str, membership: &Membership) -> String {
     let grant = format!(
         "GRANT {} TO {}",
         quote_identifier(group),
@@ -155,7 +155,7 @@ fn sql_bool(value: bool) -> &'static str {
 }
 
 /// `COMMENT ON ROLE "role" IS '<text>'`.
-pub fn comment_on_role(role: &str, text: &str) -> String {
+pub(crate) fn comment_on_role(role: &str, text: &str) -> String {
     format!(
         "COMMENT ON ROLE {} IS {}",
         quote_identifier(role),
@@ -176,7 +176,7 @@ const LIST_SETTINGS: [&str; 5] = [
 /// `ALTER ROLE "role" [IN DATABASE "db"] SET name TO value`, rebuilt from one
 /// `pg_db_role_setting.setconfig` entry (`name=value`). `None` when the entry's name is not a
 /// plain (optionally dotted) identifier, which no valid setting has.
-pub fn copy_role_setting(role: &str, database: Option<&str>, entry: &str) -> Option<String> {
+pub(crate) fn copy_role_setting(role: &str, database: Option<&str>, entry: &str) -> Option<String> {
     let (name, value) = entry.split_once('=')?;
     let plain = |part: &str| {
         let mut chars = part.chars();

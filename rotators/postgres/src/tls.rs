@@ -44,21 +44,6 @@ pub fn client_config(mode: &TlsMode) -> Result<Option<ClientConfig>, PgError> {
     Ok(Some(config))
 }
 
-/// [`client_config`], also trusting a test server's CA when one is given (see
-/// [`HostOverrides`](rotor_core::database::HostOverrides): only for an overridden host) and the
-/// mode names no CA bundle of its own.
-pub(crate) fn client_config_trusting(
-    mode: &TlsMode,
-    test_ca: Option<&str>,
-) -> Result<Option<ClientConfig>, PgError> {
-    match (mode, test_ca) {
-        (TlsMode::VerifyFull { ca_bundle: None }, Some(pem)) => client_config(&TlsMode::VerifyFull {
-            ca_bundle: Some(pem.to_owned()),
-        }),
-        _ => client_config(mode),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ const PASSWORD_ENCRYPTION: &str = "SELECT pg_catalog.current_setting('password_e
 /// How the server stores new passwords (`password_encryption`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PasswordEncryption {
+pub(crate) enum PasswordEncryption {
     /// `scram-sha-256`, PostgreSQL's default since 14.
     ScramSha256,
     /// `md5` (spelt `on` before PostgreSQL 14).
@@ -28,7 +28,7 @@ pub enum PasswordEncryption {
 impl PasswordEncryption {
     /// The encryption a `password_encryption` value names. Anything but `md5` (or the old `on`)
     /// means SCRAM-SHA-256, the stronger format, which every supported server accepts.
-    pub fn from_setting(value: &str) -> Self {
+    pub(crate) fn from_setting(value: &str) -> Self {
         match value.trim().to_ascii_lowercase().as_str() {
             "md5" | "on" => Self::Md5,
             _ => Self::ScramSha256,
@@ -43,12 +43,12 @@ impl PasswordEncryption {
         let value: String = rows
             .first()
             .and_then(|row| row.try_get(0).ok())
-            .ok_or(PgError::UnexpectedResult { operation: OPERATION })?;
+            .ok_or(PgError::unexpected(OPERATION, "a row of another shape"))?;
         Ok(Self::from_setting(&value))
     }
 
     /// The name PostgreSQL uses, for logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::ScramSha256 => "scram-sha-256",
             Self::Md5 => "md5",
@@ -59,7 +59,7 @@ impl PasswordEncryption {
 /// A password verifier: `SCRAM-SHA-256$4096:salt$StoredKey:ServerKey` with a fresh random salt,
 /// or `md5` followed by the hex MD5 of the password and the role name. It is not the password,
 /// but it is still kept out of logs and errors because it permits an offline guessing attack.
-pub struct Verifier(SecretString);
+pub(crate) struct Verifier(SecretString);
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,20 +69,20 @@ impl std::fmt::Debug for Verifier {
 
 impl Verifier {
     /// The SCRAM-SHA-256 verifier of `password`, after SASLprep as the server applies it at login.
-    pub fn of(password: &SecretString) -> Self {
+    pub(crate) fn of(password: &SecretString) -> Self {
         let verifier = postgres_protocol::password::scram_sha_256(password.expose_secret().as_bytes());
         Self(SecretString::from(verifier))
     }
 
     /// The md5 verifier of `password` for the role `role`: the role name is the salt, so the
     /// verifier is only valid for that role.
-    pub fn md5(role: &str, password: &SecretString) -> Self {
+    pub(crate) fn md5(role: &str, password: &SecretString) -> Self {
         let verifier = postgres_protocol::password::md5(password.expose_secret().as_bytes(), role);
         Self(SecretString::from(verifier))
     }
 
     /// The verifier `encryption` asks for, for the role `role`.
-    pub fn for_role(encryption: PasswordEncryption, role: &str, password: &SecretString) -> Self {
+    pub(crate) fn for_role(encryption: PasswordEncryption, role: &str, password: &SecretString) -> Self {
         match encryption {
             PasswordEncryption::ScramSha256 => Self::of(password),
             PasswordEncryption::Md5 => Self::md5(role, password),

@@ -41,7 +41,7 @@ async fn measure<R: Rotator>(db: &Db, harness: &Harness<R>) -> Vec<StepCost> {
             let log = harness.faults.log();
             let cost = &mut costs[index];
             cost.calls = harness.store().faults().log();
-            cost.sessions = log.iter().filter(|label| *label == "connect").count();
+            cost.sessions = log.iter().filter(|label| label.starts_with("connect:")).count();
             cost.statements = log.len() - cost.sessions;
             cost.failed_logins += after.aborted_connects - before.aborted_connects;
             cost.times.push(elapsed);

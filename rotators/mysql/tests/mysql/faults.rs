@@ -60,10 +60,10 @@ async fn single_user_converges_after_a_crash_at_every_database_operation() {
     assert_eq!(
         operations,
         [
-            "connect",
+            "connect:current",
             "SELECT identity",
             "SET PASSWORD",
-            "connect",
+            "connect:pending",
             "SELECT identity"
         ]
     );

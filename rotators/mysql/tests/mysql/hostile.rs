@@ -1,5 +1,6 @@
 //! Hostile names and passwords, and proof that no secret reaches a log.
 
+use rotor_core::database::Engine;
 use rotor_core::{RotationSettings, SecretValue};
 use rotor_mysql::{Account, AlternatingUsers, SingleUser, native_password_hash};
 use rotor_testkit::capture::LogCapture;
@@ -81,7 +82,7 @@ async fn alternating_users_rotate_a_hostile_name() {
 
 #[tokio::test]
 async fn no_password_or_hash_reaches_the_captured_logs() {
-    let capture = LogCapture::start();
+    let capture = LogCapture::start_capping(rotor_mysql::MySql::LOG_TARGETS);
     let db = Db::start().await;
     db.create_user("app", "%", "initial-pw-0001").await;
     db.create_user("multi", "%", "initial-pw-0002").await;

@@ -291,7 +291,7 @@ pub fn connects<R>(harness: &Harness<R>) -> usize {
         .faults
         .log()
         .iter()
-        .filter(|label| label.as_str() == "connect")
+        .filter(|label| label.starts_with("connect:"))
         .count()
 }
 

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    rotor_core::lambda::run(rotor_postgres::AlternatingUsers::new()).await
+    rotor_core::lambda::run_or_report(rotor_postgres::AlternatingUsers::from_env()).await
 }

@@ -1,6 +1,7 @@
 //! No secret in logs: a full rotation of each kind, captured at TRACE in production's format.
 
 use rotor_core::StagingLabel;
+use rotor_core::database::Engine;
 use rotor_postgres::{AlternatingUsers, SingleUser};
 use rotor_testkit::capture::LogCapture;
 use serde_json::json;
@@ -15,7 +16,7 @@ async fn trace_logs_of_full_rotations_hold_no_password_and_no_verifier() {
     let db = Db::start_tls().await;
     db.create_user("app", INITIAL, "").await;
     db.create_rds_master("master", MASTER).await;
-    let capture = LogCapture::start();
+    let capture = LogCapture::start_capping(rotor_postgres::Postgres::LOG_TARGETS);
 
     let single = Harness::new(&db.secret("app", INITIAL), |faults| {
         SingleUser::new().with_fault_points(faults)
