@@ -168,6 +168,33 @@ pub enum RotationError {
 }
 
 impl RotationError {
+    /// [`Classify::error_type`] of [`InvalidEvent`](Self::InvalidEvent).
+    pub const INVALID_EVENT: &'static str = "InvalidEvent";
+    /// [`Classify::error_type`] of [`InvalidStep`](Self::InvalidStep).
+    pub const INVALID_STEP: &'static str = "InvalidStep";
+    /// [`Classify::error_type`] of [`RotationDisabled`](Self::RotationDisabled).
+    pub const ROTATION_DISABLED: &'static str = "RotationDisabled";
+    /// [`Classify::error_type`] of [`UnknownVersion`](Self::UnknownVersion).
+    pub const UNKNOWN_VERSION: &'static str = "UnknownVersion";
+    /// [`Classify::error_type`] of [`NotPending`](Self::NotPending).
+    pub const NOT_PENDING: &'static str = "NotPending";
+    /// [`Classify::error_type`] of [`PendingValueMissing`](Self::PendingValueMissing).
+    pub const PENDING_VALUE_MISSING: &'static str = "PendingValueMissing";
+    /// [`Classify::error_type`] of [`MalformedSecret`](Self::MalformedSecret).
+    pub const MALFORMED_SECRET: &'static str = "MalformedSecret";
+    /// [`Classify::error_type`] of [`DeadlineExceeded`](Self::DeadlineExceeded).
+    pub const DEADLINE_EXCEEDED: &'static str = "DeadlineExceeded";
+
+    /// Whether Secrets Manager throttled the call that failed, directly or inside a rotator's
+    /// error (a rotator that reads through its step context passes the port's error on).
+    pub fn is_throttled(&self) -> bool {
+        match self {
+            Self::SecretsManager { source, .. } => source.is_throttled(),
+            Self::Rotator { source, .. } => source.error_type() == SecretsManagerError::THROTTLED,
+            _ => false,
+        }
+    }
+
     /// Wraps a Secrets Manager failure with the operation that failed.
     pub fn secrets_manager(operation: &'static str, source: SecretsManagerError) -> Self {
         Self::SecretsManager { operation, source }
@@ -191,17 +218,17 @@ impl Classify for RotationError {
 
     fn error_type(&self) -> &'static str {
         match self {
-            Self::InvalidEvent { .. } => "InvalidEvent",
-            Self::InvalidStep { .. } => "InvalidStep",
-            Self::RotationDisabled { .. } => "RotationDisabled",
-            Self::UnknownVersion { .. } => "UnknownVersion",
-            Self::NotPending { .. } => "NotPending",
-            Self::PendingValueMissing { .. } => "PendingValueMissing",
+            Self::InvalidEvent { .. } => Self::INVALID_EVENT,
+            Self::InvalidStep { .. } => Self::INVALID_STEP,
+            Self::RotationDisabled { .. } => Self::ROTATION_DISABLED,
+            Self::UnknownVersion { .. } => Self::UNKNOWN_VERSION,
+            Self::NotPending { .. } => Self::NOT_PENDING,
+            Self::PendingValueMissing { .. } => Self::PENDING_VALUE_MISSING,
             Self::SecretsManager { source, .. } => source.error_type(),
-            Self::MalformedSecret { .. } => "MalformedSecret",
+            Self::MalformedSecret { .. } => Self::MALFORMED_SECRET,
             Self::PasswordPolicy(error) => error.error_type(),
             Self::Rotator { source, .. } => source.error_type(),
-            Self::DeadlineExceeded { .. } => "DeadlineExceeded",
+            Self::DeadlineExceeded { .. } => Self::DEADLINE_EXCEEDED,
         }
     }
 }

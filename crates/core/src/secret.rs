@@ -94,11 +94,6 @@ impl SecretJson {
         }
     }
 
-    /// Builds a secret from a JSON object.
-    pub fn from_map(fields: Map<String, Value>) -> Self {
-        Self { fields }
-    }
-
     /// The serialised form, to store in Secrets Manager.
     pub fn to_secret_value(&self) -> SecretValue {
         SecretValue::new(Value::Object(self.fields.clone()).to_string())

@@ -1,9 +1,10 @@
 use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_eventbridge::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use tokio::sync::OnceCell;
 
 use super::{DETAIL_TYPE, NotificationError, NotifyFuture, RotationNotice, RotationNotifier, SOURCE};
+use crate::secrets_manager::message_chain;
 
 /// Rotation notices as EventBridge events through `aws-sdk-eventbridge`.
 ///
@@ -72,7 +73,7 @@ impl EventBridgeNotifier {
                 },
                 _ => NotificationError::Transport {
                     bus: self.bus.clone(),
-                    reason: DisplayErrorContext(&error).to_string(),
+                    reason: message_chain(&error),
                 },
             })?;
         // PutEvents answers 200 and reports a refused entry inside the answer.

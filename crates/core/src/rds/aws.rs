@@ -1,11 +1,12 @@
 //! The RDS port over `aws-sdk-rds`.
 
 use aws_sdk_rds::Client;
-use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_rds::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::OnceCell;
 
 use super::types::identifier_of;
 use super::{ClusterMember, DbCluster, DbInstance, RdsApi, RdsError, RdsFuture};
+use crate::secrets_manager::message_chain;
 
 /// RDS through `aws-sdk-rds`.
 ///
@@ -50,7 +51,7 @@ fn map_error<E, R>(
 ) -> RdsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match error {
         SdkError::ServiceError(service) if not_found(service.err()) => RdsError::NotFound {
@@ -64,7 +65,7 @@ where
         },
         _ => RdsError::Transport {
             operation,
-            reason: DisplayErrorContext(error).to_string(),
+            reason: message_chain(error),
         },
     }
 }

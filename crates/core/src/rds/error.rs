@@ -1,6 +1,7 @@
 //! What can go wrong asking RDS, classified for the state machine.
 
 use crate::error::{Classify, ErrorClass};
+use crate::secrets_manager::codes;
 
 /// An RDS lookup failed. Names the operation and the resource, never a secret value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,16 +54,13 @@ impl Classify for RdsError {
     }
 }
 
-/// Error codes a retry can clear.
+/// RDS's own error codes for a failure on its side, which a retry can clear.
+const SERVICE_FAILURE: &[&str] = &["InternalFailure", "ServiceUnavailable"];
+
+/// Error codes a retry can clear: throttling (the codes every AWS service shares) and RDS's own
+/// service failures.
 fn is_retryable(code: &str) -> bool {
-    matches!(
-        code,
-        "Throttling"
-            | "ThrottlingException"
-            | "RequestLimitExceeded"
-            | "InternalFailure"
-            | "ServiceUnavailable"
-    )
+    codes::THROTTLING.contains(&code) || SERVICE_FAILURE.contains(&code)
 }
 
 #[cfg(test)]

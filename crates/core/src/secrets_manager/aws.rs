@@ -5,7 +5,6 @@ use std::time::SystemTime;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::primitives::DateTime;
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
@@ -52,15 +51,22 @@ impl AwsSecretsManager {
         Self::new(Client::from_conf(config.build()))
     }
 
-    /// A client from the default credential chain and region, with the standard retry mode and an
-    /// optional endpoint override.
-    pub async fn from_endpoint(endpoint: Option<&str>) -> Self {
+    /// The SDK configuration of a client for a tool rather than a function: the default
+    /// credential chain and region, the standard retry mode, and an optional endpoint override.
+    /// A caller can check its credentials and region before the first call, then build the
+    /// client with [`AwsSecretsManager::from_config`].
+    pub async fn load_config(endpoint: Option<&str>) -> SdkConfig {
         let mut loader =
             aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard());
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
         }
-        Self::new(Client::new(&loader.load().await))
+        loader.load().await
+    }
+
+    /// A client on `config`.
+    pub fn from_config(config: &SdkConfig) -> Self {
+        Self::new(Client::new(config))
     }
 
     /// The SDK client, for calls outside the rotation port (ListSecrets, CreateSecret, …).
@@ -83,25 +89,6 @@ pub async fn shared_sdk_config() -> &'static SdkConfig {
         .await
 }
 
-/// Maps an SDK error to the port's error by the service's error code.
-#[expect(clippy::needless_pass_by_value, reason = "used as a map_err adapter")]
-pub(crate) fn map_sdk_error<E, R>(error: SdkError<E, R>) -> SecretsManagerError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    match &error {
-        SdkError::ServiceError(service) => {
-            let inner = service.err();
-            SecretsManagerError::from_code(
-                inner.code().unwrap_or("Unknown"),
-                inner.message().unwrap_or_default(),
-            )
-        }
-        _ => SecretsManagerError::Transport(DisplayErrorContext(&error).to_string()),
-    }
-}
-
 fn system_time(time: Option<&DateTime>) -> Option<SystemTime> {
     time.and_then(|time| SystemTime::try_from(*time).ok())
 }
@@ -114,7 +101,7 @@ impl SecretsManager for AwsSecretsManager {
             .secret_id(secret_id)
             .send()
             .await
-            .map_err(map_sdk_error)?;
+            .map_err(SecretsManagerError::from_sdk)?;
         Ok(SecretDescription {
             arn: output.arn().unwrap_or(secret_id).to_owned(),
             name: output.name().unwrap_or_default().to_owned(),
@@ -156,7 +143,7 @@ impl SecretsManager for AwsSecretsManager {
             .set_version_stage(selector.stage.map(|stage| stage.as_str().to_owned()))
             .send()
             .await
-            .map_err(map_sdk_error)?;
+            .map_err(SecretsManagerError::from_sdk)?;
         let value = output.secret_string().ok_or_else(|| {
             SecretsManagerError::InvalidRequest("the version holds SecretBinary, not SecretString".into())
         })?;
@@ -183,7 +170,7 @@ impl SecretsManager for AwsSecretsManager {
             .set_rotation_token(request.rotation_token.map(|token| token.expose().to_owned()))
             .send()
             .await
-            .map_err(map_sdk_error)?;
+            .map_err(SecretsManagerError::from_sdk)?;
         Ok(())
     }
 
@@ -199,7 +186,7 @@ impl SecretsManager for AwsSecretsManager {
             .set_remove_from_version_id(request.remove_from.map(str::to_owned))
             .send()
             .await
-            .map_err(map_sdk_error)?;
+            .map_err(SecretsManagerError::from_sdk)?;
         Ok(())
     }
 
@@ -221,7 +208,7 @@ impl SecretsManager for AwsSecretsManager {
                 .set_next_token(next_token.clone())
                 .send()
                 .await
-                .map_err(map_sdk_error)?;
+                .map_err(SecretsManagerError::from_sdk)?;
             versions.extend(output.versions().iter().map(|entry| VersionSummary {
                 version_id: entry.version_id().unwrap_or_default().to_owned(),
                 stages: entry.version_stages().to_vec(),
@@ -256,7 +243,7 @@ impl SecretsManager for AwsSecretsManager {
             .require_each_included_type(policy.require_each_included_type())
             .send()
             .await
-            .map_err(map_sdk_error)?;
+            .map_err(SecretsManagerError::from_sdk)?;
         output
             .random_password()
             .map(|password| SecretString::from(password.to_owned()))

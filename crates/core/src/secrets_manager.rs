@@ -10,7 +10,7 @@ mod memory;
 mod types;
 
 pub use aws::{AwsSecretsManager, ENDPOINT_VARIABLE, shared_sdk_config};
-pub use error::SecretsManagerError;
+pub use error::{SecretsManagerError, codes, message_chain};
 pub use memory::{InMemorySecretsManager, ModelState};
 pub use types::{
     PutSecretValue, SecretDescription, SecretVersion, UpdateVersionStage, VersionSelector, VersionSummary,
