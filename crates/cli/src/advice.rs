@@ -1,8 +1,8 @@
 //! What to do about a failed rotation, by the failure's stable error type and class.
 
-use rotor_core::ErrorClass;
+use rotor_core::{ErrorClass, RotationError, SecretsManagerError};
 
-use crate::rotation::{Failure, ROTATE_SECRET};
+use crate::rotation::{DESCRIBE_SECRET, Failure, ROTATE_SECRET, error_type};
 
 /// The facts advice refers to.
 #[derive(Debug, Clone, Copy)]
@@ -18,67 +18,17 @@ pub(crate) struct Situation<'a> {
 /// Lines of advice for `failure`, most specific first.
 pub(crate) fn advise(failure: &Failure, situation: Situation<'_>) -> Vec<String> {
     let Situation {
-        secret_id,
-        rotator,
-        local,
+        secret_id, rotator, ..
     } = situation;
     let resume = format!("rotor rotate {secret_id} --rotator {rotator} --resume");
-    let cancel = format!("rotor cancel {secret_id}");
-    let mut advice = match failure.error_type {
-        "RotationDisabled" => vec![if local {
-            format!(
-                "Rotation is turned off for this secret. Turn it on: rotor secret rotation {secret_id} on"
-            )
-        } else {
-            "Rotation is turned off for this secret (RotationEnabled=false, e.g. after CancelRotateSecret). \
-             Turn it on again with RotateSecret (aws secretsmanager rotate-secret) before rotating."
-                .to_owned()
-        }],
-        "RotationInProgress" => vec![
-            format!("Finish that rotation with its own token: {resume}"),
-            format!("Or abandon it, then rotate again: {cancel}"),
-            format!("`rotor status {secret_id}` shows the versions and why AWSPENDING is stuck."),
-        ],
-        "NothingToResume" => vec![format!(
-            "Start a new rotation instead: rotor rotate {secret_id} --rotator {rotator}"
-        )],
-        "NotPending" | "UnknownVersion" => vec![
-            "The token's version lost AWSPENDING while this rotation ran: another rotation or a person moved \
-             the label. Do not run two rotations of one secret at once."
-                .to_owned(),
-            format!("Check `rotor status {secret_id}`, then start a new rotation."),
-        ],
-        "PendingValueMissing" => {
-            vec!["AWSPENDING has no value: createSecret never stored it, or its write was lost.".to_owned()]
-        }
-        "MalformedSecret" => vec![format!(
-            "The stored value is not what the {rotator} rotator expects (the message names the field). \
-                 Check that --rotator matches the secret, and fix the value of the version named above."
-        )],
-        "ResourceNotFound" if failure.step == "DescribeSecret" => vec![if local {
-            "No such secret in the local store. `rotor secret list` shows what is there; \
-             `rotor secret create` adds one."
-                .to_owned()
-        } else {
-            "No such secret: check the name or ARN, the region (AWS_REGION) and the account.".to_owned()
-        }],
-        "AccessDenied" => vec![
-            "Check the IAM permissions: secretsmanager:DescribeSecret, GetSecretValue, PutSecretValue, \
-             UpdateSecretVersionStage (and kms:Decrypt for a customer managed key)."
-                .to_owned(),
-        ],
-        "DeadlineExceeded" => {
-            vec!["The step ran out of time (--step-timeout). Check that the target is reachable.".to_owned()]
-        }
-        "SecretsManagerUnreachable" => vec![
-            "Secrets Manager did not answer: check the network, the region and --endpoint-url.".to_owned(),
-        ],
-        _ => Vec::new(),
+    let mut advice = match (&failure.access, failure.error_type) {
+        (Some(access), _) => vec![access.what_to_do()],
+        (None, name) => by_type(failure, name, situation),
     };
     if advice.is_empty() {
         advice = by_class(failure, secret_id);
     }
-    let in_steps = failure.step != ROTATE_SECRET && failure.step != "DescribeSecret";
+    let in_steps = failure.step != ROTATE_SECRET && failure.step != DESCRIBE_SECRET;
     match (&failure.stuck_version, in_steps) {
         (Some(version), true) => advice.push(format!(
             "AWSCURRENT is unchanged; AWSPENDING stays on version {version} with this rotation's state. \
@@ -90,6 +40,71 @@ pub(crate) fn advise(failure: &Failure, situation: Situation<'_>) -> Vec<String>
         (_, false) => {}
     }
     advice
+}
+
+/// Advice by the failure's stable error type, matched against the constants of the crate that
+/// defines each type; empty when the type has none.
+fn by_type(failure: &Failure, name: &str, situation: Situation<'_>) -> Vec<String> {
+    let Situation {
+        secret_id,
+        rotator,
+        local,
+    } = situation;
+    let resume = format!("rotor rotate {secret_id} --rotator {rotator} --resume");
+    let cancel = format!("rotor cancel {secret_id}");
+    match name {
+        RotationError::ROTATION_DISABLED => vec![if local {
+            format!(
+                "Rotation is turned off for this secret. Turn it on: rotor secret rotation {secret_id} on"
+            )
+        } else {
+            "Rotation is turned off for this secret (RotationEnabled=false, e.g. after CancelRotateSecret). \
+             Turn it on again with RotateSecret (aws secretsmanager rotate-secret) before rotating."
+                .to_owned()
+        }],
+        error_type::ROTATION_IN_PROGRESS => vec![
+            format!("Finish that rotation with its own token: {resume}"),
+            format!("Or abandon it, then rotate again: {cancel}"),
+            format!("`rotor status {secret_id}` shows the versions and why AWSPENDING is stuck."),
+        ],
+        error_type::NOTHING_TO_RESUME => vec![format!(
+            "Start a new rotation instead: rotor rotate {secret_id} --rotator {rotator}"
+        )],
+        RotationError::NOT_PENDING | RotationError::UNKNOWN_VERSION => vec![
+            "The token's version lost AWSPENDING while this rotation ran: another rotation or a person moved \
+             the label. Do not run two rotations of one secret at once."
+                .to_owned(),
+            format!("Check `rotor status {secret_id}`, then start a new rotation."),
+        ],
+        RotationError::PENDING_VALUE_MISSING => {
+            vec!["AWSPENDING has no value: createSecret never stored it, or its write was lost.".to_owned()]
+        }
+        RotationError::MALFORMED_SECRET => vec![format!(
+            "The stored value is not what the {rotator} rotator expects (the message names the field). \
+                 Check that --rotator matches the secret, and fix the value of the version named above."
+        )],
+        SecretsManagerError::RESOURCE_NOT_FOUND if failure.step == DESCRIBE_SECRET => vec![if local {
+            "No such secret in the local store. `rotor secret list` shows what is there; \
+             `rotor secret create` adds one."
+                .to_owned()
+        } else {
+            "No such secret in this account and region (the store line names the region): check the name \
+             or ARN, AWS_REGION and the credentials' account."
+                .to_owned()
+        }],
+        SecretsManagerError::ACCESS_DENIED => vec![
+            "Check the IAM permissions: secretsmanager:DescribeSecret, GetSecretValue, PutSecretValue, \
+             UpdateSecretVersionStage (and kms:Decrypt for a customer managed key)."
+                .to_owned(),
+        ],
+        RotationError::DEADLINE_EXCEEDED => {
+            vec!["The step ran out of time (--step-timeout). Check that the target is reachable.".to_owned()]
+        }
+        SecretsManagerError::UNREACHABLE => vec![
+            "Secrets Manager did not answer: check the network, the region and --endpoint-url.".to_owned(),
+        ],
+        _ => Vec::new(),
+    }
 }
 
 fn by_class(failure: &Failure, secret_id: &str) -> Vec<String> {
@@ -120,6 +135,7 @@ mod tests {
             class,
             message: String::new(),
             stuck_version: Some("v-1".into()),
+            access: None,
         }
     }
 
@@ -148,14 +164,20 @@ mod tests {
             local: false,
             ..LOCAL
         };
-        let advice = advise(&failure(ROTATE_SECRET, "RotationInProgress", None), aws);
+        let advice = advise(
+            &failure(ROTATE_SECRET, error_type::ROTATION_IN_PROGRESS, None),
+            aws,
+        );
         assert!(advice[0].contains("--resume"));
         assert!(advice[1].contains("rotor cancel app"), "{advice:?}");
     }
 
     #[test]
     fn disabled_rotation_says_how_to_turn_it_on() {
-        let advice = advise(&failure(ROTATE_SECRET, "RotationDisabled", None), LOCAL);
+        let advice = advise(
+            &failure(ROTATE_SECRET, RotationError::ROTATION_DISABLED, None),
+            LOCAL,
+        );
         assert_eq!(
             advice,
             ["Rotation is turned off for this secret. Turn it on: rotor secret rotation app on"]

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::output::EXIT_CODES;
 use crate::rotators::RotatorName;
 
 /// Rotate AWS Secrets Manager secrets exactly as Secrets Manager would, locally or against AWS.
 #[derive(Debug, Parser)]
-#[command(name = "rotor", version, about, long_about = None)]
+#[command(name = "rotor", version, about, long_about = None, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     /// Where secrets live.
     #[command(flatten)]
@@ -18,12 +19,15 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// Which Secrets Manager to use. Without `--store`: AWS when `--endpoint-url` is given or any AWS
-/// configuration exists (an `AWS_*` variable, `~/.aws/config` or `~/.aws/credentials`), else the
-/// local store.
+/// Which Secrets Manager to use. Without `--store`: AWS when `--endpoint-url` is given or
+/// credentials are configured (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, web identity, a container
+/// endpoint, a `~/.aws/credentials` with content, or a `~/.aws/config` profile with credential
+/// settings), else the local store. Settings alone (`AWS_REGION`, `AWS_CA_BUNDLE`, …) never
+/// choose AWS.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct StoreArgs {
-    /// Force the store: `local` (a JSON file) or `aws` (the default credential chain).
+    /// The store: `local` (a JSON file) or `aws` (the default credential chain). Without it,
+    /// AWS only when `--endpoint-url` is given or AWS credentials are configured.
     #[arg(long, global = true, value_enum)]
     pub(crate) store: Option<StoreKind>,
     /// Secrets Manager endpoint, e.g. moto or a VPC endpoint; implies `--store aws`.
@@ -38,6 +42,19 @@ pub(crate) struct StoreArgs {
         value_name = "PATH"
     )]
     pub(crate) store_file: PathBuf,
+}
+
+impl Command {
+    /// The one secret the command names, if it names one.
+    pub(crate) fn secret_id(&self) -> Option<&str> {
+        match self {
+            Self::Rotate(args) => args.secret_id.as_deref(),
+            Self::Cancel { secret_id, .. } => Some(secret_id),
+            Self::Status(args) => Some(&args.secret_id),
+            Self::Secret(SecretCommand::Rotation { secret_id, .. }) => Some(secret_id),
+            Self::Secret(_) | Self::Demo { .. } | Self::Rotators => None,
+        }
+    }
 }
 
 /// The two kinds of store.

@@ -10,7 +10,14 @@
 //! - **One port, two stores.** Every command runs against [`rotor_core::SecretsManager`]: AWS
 //!   through the SDK (default credential chain, or `--endpoint-url`), or a local JSON file that
 //!   holds core's in-memory model, so a user with no AWS account gets the service's documented
-//!   semantics. The rule that picks the store is explicit and printed ([`store::choose`]).
+//!   semantics. The rule that picks the store follows intent (`--store`, `--endpoint-url`, or
+//!   configured credentials; never a region or CA setting alone), and the first line of every
+//!   command names the store and the reason ([`store::choose`]).
+//! - **Errors a person can act on.** Each failure is one line built from the error chain's
+//!   `Display` (never an SDK `Debug` dump), plus what to do. No credentials, expired
+//!   credentials, access denied, a missing or wrong region and an unreachable endpoint are
+//!   checked first or recognised by type, and each has its own exit code
+//!   ([`output::EXIT_CODES`]).
 //! - **The placeholder, faithfully.** Locally the placeholder is created as RotateSecret creates
 //!   it. On AWS no API creates a value-less version, so the adapter shows the steps the
 //!   placeholder until createSecret's PutSecretValue creates the version ([`store::AwsStore`]).
@@ -19,7 +26,8 @@
 //! - **Fleets are just many rotations.** `rotate --all` runs the same single-secret rotation
 //!   under a concurrency limit and a start-rate pacer, backing off when throttled.
 //!
-//! Exit codes: 0 success, 1 failure, 2 usage error, 3 `status` found a stuck rotation.
+//! Exit codes: 0 success, 1 failure, 2 usage error, 3 `status` found a stuck rotation, 4 to 8
+//! one each for the AWS access failures above.
 
 mod advice;
 mod backoff;
@@ -37,7 +45,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::output::{Exit, Output};
-use crate::store::Store;
+use crate::store::{Environment, Store, report_access};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -53,14 +61,14 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr only when `RUST_LOG` asks, through core's filter that caps dependencies
-/// which would log request bodies.
+/// (the SDK's and the database drivers') which would log request bodies or statements.
 fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
     if let Ok(requested) = std::env::var("RUST_LOG") {
         let _already_set = tracing_subscriber::registry()
-            .with(rotor_core::logging::filter(&requested))
+            .with(rotor_core::logging::filter(&requested, &rotators::driver_log_targets()))
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init();
     }
@@ -80,13 +88,23 @@ async fn run(cli: Cli) -> Exit {
             lock.display()
         ));
     };
-    let (store, store_line) = match Store::open(&cli.store, waiting).await {
-        Ok(opened) => opened,
+    let (store_line, opened) = Store::open(&cli.store, &Environment::current(), waiting).await;
+    output.note(format!("store: {store_line}"));
+    let store = match opened {
+        Ok(store) => store,
         Err(error) => {
-            output.note(format!("error: cannot open the local store: {error}"));
-            return Exit::Failure;
+            output.note(format!("error: {error}"));
+            if let Some(what_to_do) = error.what_to_do() {
+                output.note(format!("  what to do: {what_to_do}"));
+            }
+            return error.exit();
         }
     };
+    if let Some(secret_id) = cli.command.secret_id()
+        && let Err(access) = store.check_region(secret_id)
+    {
+        return report_access(output, &access);
+    }
     match cli.command {
         Command::Rotate(args) => commands::rotate::run(store, &store_line, args, output).await,
         Command::Cancel { secret_id, force } => {

@@ -22,8 +22,8 @@ impl Output {
     }
 }
 
-/// How a command ended, as an exit code: 0 success, 1 failure, 3 a stuck rotation found by
-/// `status`. (clap uses 2 for usage errors.)
+/// How a command ended, as an exit code. clap uses 2 for usage errors; the CLI's help lists
+/// them all ([`EXIT_CODES`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// Everything worked.
@@ -32,15 +32,49 @@ pub(crate) enum Exit {
     Failure,
     /// `status` found AWSPENDING stuck.
     Stuck,
+    /// AWS was chosen, and the credential chain found no credentials.
+    NoCredentials,
+    /// The AWS credentials have expired.
+    ExpiredCredentials,
+    /// Secrets Manager denied access.
+    AccessDenied,
+    /// No region is configured, or the secret's ARN is in another region.
+    Region,
+    /// Secrets Manager did not answer.
+    Unreachable,
+}
+
+/// The exit codes, for the CLI's help and the README.
+pub(crate) const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  the operation failed (the message says why)
+  2  usage error
+  3  status: a rotation is stuck in AWSPENDING
+  4  no AWS credentials
+  5  the AWS credentials have expired
+  6  access denied by Secrets Manager
+  7  no AWS region configured, or the secret's ARN is in another region
+  8  Secrets Manager unreachable";
+
+impl Exit {
+    /// The process exit code.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Stuck => 3,
+            Self::NoCredentials => 4,
+            Self::ExpiredCredentials => 5,
+            Self::AccessDenied => 6,
+            Self::Region => 7,
+            Self::Unreachable => 8,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
-        match exit {
-            Exit::Success => ExitCode::SUCCESS,
-            Exit::Failure => ExitCode::from(1),
-            Exit::Stuck => ExitCode::from(3),
-        }
+        ExitCode::from(exit.code())
     }
 }
 
@@ -106,6 +140,24 @@ mod tests {
         assert_eq!(timestamp(leap_day), "2000-02-29T12:34:56Z");
         let later = UNIX_EPOCH + Duration::from_secs(1_767_225_599);
         assert_eq!(timestamp(later), "2025-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn the_help_lists_every_exit_code() {
+        let all = [
+            Exit::Success,
+            Exit::Failure,
+            Exit::Stuck,
+            Exit::NoCredentials,
+            Exit::ExpiredCredentials,
+            Exit::AccessDenied,
+            Exit::Region,
+            Exit::Unreachable,
+        ];
+        for exit in all {
+            let line = format!("\n  {}  ", exit.code());
+            assert!(EXIT_CODES.contains(&line), "{exit:?} is not in the help");
+        }
     }
 
     #[test]

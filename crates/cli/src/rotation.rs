@@ -5,18 +5,32 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rotor_core::{
-    BoxedRotator, Classify, Deadline, ErrorClass, RotationEvent, RotationFunction, RotationSettings,
-    SecretDescription, SecretsManager, SecretsManagerError, StagingLabel, Step,
+    BoxedRotator, Classify, Deadline, ErrorClass, RotationError, RotationEvent, RotationFunction,
+    RotationSettings, SecretDescription, SecretsManager, SecretsManagerError, StagingLabel, Step,
 };
 
 use crate::backoff::Backoff;
-use crate::store::Store;
+use crate::output::Exit;
+use crate::store::{AccessError, Store};
 
 /// `VersionIdsToStages`.
 pub(crate) type Labels = BTreeMap<String, Vec<String>>;
 
 /// The name of the step that plays RotateSecret in the timeline.
 pub(crate) const ROTATE_SECRET: &str = "RotateSecret";
+
+/// The name of the DescribeSecret that precedes the steps, in the timeline.
+pub(crate) const DESCRIBE_SECRET: &str = "DescribeSecret";
+
+/// The CLI's own error types, for failures RotateSecret reports before any step runs.
+pub(crate) mod error_type {
+    /// AWSPENDING is on another version: a rotation is in progress or failed.
+    pub(crate) const ROTATION_IN_PROGRESS: &str = "RotationInProgress";
+    /// `--resume` found no rotation stuck in AWSPENDING.
+    pub(crate) const NOTHING_TO_RESUME: &str = "NothingToResume";
+    /// A fleet rotation task stopped without a result.
+    pub(crate) const INTERNAL_ERROR: &str = "InternalError";
+}
 
 /// How a rotation gets its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +67,8 @@ pub(crate) struct Failure {
     pub(crate) message: String,
     /// The version left carrying AWSPENDING without AWSCURRENT, if any: a rotation to resume.
     pub(crate) stuck_version: Option<String>,
+    /// When the failure is that AWS could not be used (credentials, access, the endpoint).
+    pub(crate) access: Option<AccessError>,
 }
 
 /// Everything one rotation did.
@@ -103,14 +119,35 @@ impl RotationRun {
 }
 
 impl Failure {
-    fn port(step: &'static str, error: &SecretsManagerError) -> Self {
+    fn port(step: &'static str, error: &SecretsManagerError, store: &Store) -> Self {
         Self {
             step,
             error_type: error.error_type(),
             class: Some(error.class()),
             message: error.to_string(),
             stuck_version: None,
+            access: store.access_error(error),
         }
+    }
+
+    fn step(step: Step, error: &RotationError, store: &Store) -> Self {
+        let access = match error {
+            RotationError::SecretsManager { source, .. } => store.access_error(source),
+            _ => None,
+        };
+        Self {
+            step: step.as_str(),
+            error_type: error.error_type(),
+            class: Some(error.class()),
+            message: error.to_string(),
+            stuck_version: None,
+            access,
+        }
+    }
+
+    /// The exit code: an access failure's own, else 1.
+    pub(crate) fn exit(&self) -> Exit {
+        self.access.as_ref().map_or(Exit::Failure, AccessError::exit)
     }
 
     fn plain(step: &'static str, error_type: &'static str, message: String) -> Self {
@@ -120,6 +157,7 @@ impl Failure {
             class: None,
             message,
             stuck_version: None,
+            access: None,
         }
     }
 }
@@ -181,10 +219,10 @@ impl Rotation {
             .retry(
                 &mut run.throttled,
                 || self.store.describe_secret(secret_id),
-                |error| error.error_type() == "Throttled",
+                SecretsManagerError::is_throttled,
             )
             .await;
-        described.map_err(|error| Failure::port("DescribeSecret", &error))
+        described.map_err(|error| Failure::port(DESCRIBE_SECRET, &error, &self.store))
     }
 
     async fn drive(&self, run: &mut RotationRun, start: Start) -> Result<(), Failure> {
@@ -198,7 +236,11 @@ impl Rotation {
                 "secret {} is not enabled for rotation (RotationEnabled is false)",
                 description.name
             );
-            return Err(Failure::plain(ROTATE_SECRET, "RotationDisabled", message));
+            return Err(Failure::plain(
+                ROTATE_SECRET,
+                RotationError::ROTATION_DISABLED,
+                message,
+            ));
         }
         let stuck = stuck_pending(&description.versions).map(str::to_owned);
         let token = match (start, stuck) {
@@ -206,13 +248,17 @@ impl Rotation {
             (Start::Resume, None) => {
                 let message =
                     "no rotation to resume: AWSPENDING is absent or on the AWSCURRENT version".to_owned();
-                return Err(Failure::plain(ROTATE_SECRET, "NothingToResume", message));
+                return Err(Failure::plain(
+                    ROTATE_SECRET,
+                    error_type::NOTHING_TO_RESUME,
+                    message,
+                ));
             }
             (Start::New, Some(stuck)) => {
                 let message = format!(
                     "AWSPENDING is on version {stuck}, which is not AWSCURRENT: a previous rotation is in progress or failed"
                 );
-                let mut failure = Failure::plain(ROTATE_SECRET, "RotationInProgress", message);
+                let mut failure = Failure::plain(ROTATE_SECRET, error_type::ROTATION_IN_PROGRESS, message);
                 failure.stuck_version = Some(stuck);
                 return Err(failure);
             }
@@ -228,20 +274,12 @@ impl Rotation {
                 .retry(
                     &mut run.throttled,
                     || function.invoke(&event, Deadline::after(self.step_timeout)),
-                    |error| error.error_type() == "Throttled",
+                    RotationError::is_throttled,
                 )
                 .await;
             let outcome = match invoked {
                 Ok(outcome) => outcome.to_string(),
-                Err(error) => {
-                    return Err(Failure {
-                        step: step.as_str(),
-                        error_type: error.error_type(),
-                        class: Some(error.class()),
-                        message: error.to_string(),
-                        stuck_version: None,
-                    });
-                }
+                Err(error) => return Err(Failure::step(step, &error, &self.store)),
             };
             let took = began.elapsed();
             let labels = self.labels_after(&arn, run).await;
@@ -261,7 +299,7 @@ impl Rotation {
         let token = uuid::Uuid::new_v4().to_string();
         self.store
             .begin_rotation(arn, &token)
-            .map_err(|error| Failure::port(ROTATE_SECRET, &error))?;
+            .map_err(|error| Failure::port(ROTATE_SECRET, &error, &self.store))?;
         let took = began.elapsed();
         let labels = self.labels_after(arn, run).await;
         run.steps.push(StepRecord {

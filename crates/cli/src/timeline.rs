@@ -82,17 +82,22 @@ pub(crate) fn print(output: Output, run: &RotationRun, situation: Situation<'_>)
                 "  {:<14} {:>9}  FAILED: {}",
                 failure.step, "", failure.message
             ));
-            let class = failure
-                .class
-                .map(|class| format!(", class {class:?}"))
-                .unwrap_or_default();
-            output.note(format!(
-                "error: rotation of {} failed at {} ({}{class}): {}",
-                run.display_name(),
-                failure.step,
-                failure.error_type,
-                failure.message
-            ));
+            let name = run.display_name();
+            if let Some(access) = &failure.access {
+                output.note(format!(
+                    "error: rotation of {name} failed at {}: {access}",
+                    failure.step
+                ));
+            } else {
+                let class = failure
+                    .class
+                    .map(|class| format!(", class {class:?}"))
+                    .unwrap_or_default();
+                output.note(format!(
+                    "error: rotation of {name} failed at {} ({}{class}): {}",
+                    failure.step, failure.error_type, failure.message
+                ));
+            }
             for line in advice::advise(failure, situation) {
                 output.note(format!("  what to do: {line}"));
             }

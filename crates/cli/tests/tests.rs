@@ -8,11 +8,13 @@
 )]
 
 mod cli {
+    pub mod access;
     pub mod bench;
     pub mod cancel;
     pub mod failures;
     pub mod fleet;
     pub mod local;
     pub mod moto;
+    pub mod store_choice;
     pub mod support;
 }

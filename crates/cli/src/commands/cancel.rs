@@ -23,10 +23,7 @@ use crate::store::Store;
 pub(crate) async fn run(store: &Store, secret_id: &str, force: bool, output: Output) -> Exit {
     let description = match store.describe_secret(secret_id).await {
         Ok(description) => description,
-        Err(error) => {
-            output.note(format!("error: DescribeSecret {secret_id} failed: {error}"));
-            return Exit::Failure;
-        }
+        Err(error) => return store.report(output, &format!("DescribeSecret {secret_id}"), &error),
     };
     let Some(stuck) = stuck_pending(&description.versions) else {
         output.line(format!("nothing to cancel: no rotation of {secret_id} is stuck"));
@@ -59,10 +56,7 @@ pub(crate) async fn run(store: &Store, secret_id: &str, force: bool, output: Out
             ));
             Exit::Success
         }
-        Err(error) => {
-            output.note(format!("error: UpdateSecretVersionStage failed: {error}"));
-            Exit::Failure
-        }
+        Err(error) => store.report(output, "UpdateSecretVersionStage", &error),
     }
 }
 

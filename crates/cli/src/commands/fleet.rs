@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use crate::advice::{self, Situation};
 use crate::backoff::Pacer;
 use crate::output::{Exit, Output, duration};
-use crate::rotation::{Failure, Rotation, RotationRun, Start};
+use crate::rotation::{Failure, Rotation, RotationRun, Start, error_type};
 use crate::store::{Filter, SecretEntry};
 
 /// What `--all` asked for.
@@ -39,10 +39,7 @@ impl Fleet {
         }
         let entries = match rotation.store.list(&self.filter).await {
             Ok(entries) => entries,
-            Err(error) => {
-                output.note(format!("error: listing secrets failed: {error}"));
-                return Exit::Failure;
-            }
+            Err(error) => return rotation.store.report(output, "listing secrets", &error),
         };
         if entries.is_empty() {
             output.note(format!(
@@ -220,10 +217,11 @@ fn crashed(arn: String, error: &tokio::task::JoinError) -> RotationRun {
         steps: Vec::new(),
         result: Err(Failure {
             step: "rotor",
-            error_type: "InternalError",
+            error_type: error_type::INTERNAL_ERROR,
             class: None,
             message: format!("the rotation task stopped: {error}"),
             stuck_version: None,
+            access: None,
         }),
         took: Duration::ZERO,
         throttled: 0,

@@ -67,8 +67,8 @@ pub(crate) async fn run(store: Store, store_line: &str, args: RotateArgs, output
         local: rotation.store.local().is_some(),
     };
     timeline::print(output, &run, situation);
-    if run.result.is_err() {
-        return Exit::Failure;
+    if let Err(failure) = &run.result {
+        return failure.exit();
     }
     if args.show_secret
         && let Some(arn) = &run.arn

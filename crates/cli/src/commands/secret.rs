@@ -138,10 +138,7 @@ async fn create(
 async fn list(store: &Store, output: Output) -> Exit {
     let entries = match store.list(&Filter::Any).await {
         Ok(entries) => entries,
-        Err(error) => {
-            output.note(format!("error: listing secrets failed: {error}"));
-            return Exit::Failure;
-        }
+        Err(error) => return store.report(output, "listing secrets", &error),
     };
     for entry in entries {
         let labels = match store.describe_secret(&entry.arn).await {

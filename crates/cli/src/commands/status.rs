@@ -45,13 +45,7 @@ fn rotation_state(description: &SecretDescription) -> &'static str {
 pub(crate) async fn run(store: &Store, args: &StatusArgs, output: Output) -> Exit {
     let description = match store.describe_secret(&args.secret_id).await {
         Ok(description) => description,
-        Err(error) => {
-            output.note(format!(
-                "error: DescribeSecret {} failed: {error}",
-                args.secret_id
-            ));
-            return Exit::Failure;
-        }
+        Err(error) => return store.report(output, &format!("DescribeSecret {}", args.secret_id), &error),
     };
     let arn = description.arn.clone();
     output.line(format!("secret        {}", description.name));
@@ -62,10 +56,7 @@ pub(crate) async fn run(store: &Store, args: &StatusArgs, output: Output) -> Exi
     output.line(format!("last changed  {}", when(description.last_changed)));
     let versions = match store.list_secret_version_ids(&arn).await {
         Ok(versions) => versions,
-        Err(error) => {
-            output.note(format!("error: ListSecretVersionIds failed: {error}"));
-            return Exit::Failure;
-        }
+        Err(error) => return store.report(output, "ListSecretVersionIds", &error),
     };
     output.line("versions (newest first):");
     output.line(format!(

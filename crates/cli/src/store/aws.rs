@@ -24,24 +24,37 @@ use rotor_core::secrets_manager::{
 use rotor_core::{AwsSecretsManager, SecretDescription, SecretsManager, SecretsManagerError, StagingLabel};
 use secrecy::SecretString;
 
-use super::list::sdk_error;
-
 const PENDING: &str = "AWSPENDING";
 
 /// The SDK adapter plus the placeholders of rotations in flight (secret ARN → token).
 #[derive(Debug, Clone)]
 pub(crate) struct AwsStore {
     secrets: AwsSecretsManager,
+    target: String,
+    region: String,
     placeholders: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl AwsStore {
-    /// Wraps an SDK adapter.
-    pub(crate) fn new(secrets: AwsSecretsManager) -> Self {
+    /// Wraps an SDK adapter that calls `target` (the endpoint, or "AWS Secrets Manager") in
+    /// `region`.
+    pub(crate) fn new(secrets: AwsSecretsManager, target: String, region: String) -> Self {
         Self {
             secrets,
+            target,
+            region,
             placeholders: Arc::default(),
         }
+    }
+
+    /// The endpoint, or "AWS Secrets Manager", for messages.
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The region the client calls.
+    pub(crate) fn region(&self) -> &str {
+        &self.region
     }
 
     /// The SDK client, for ListSecrets.
@@ -82,7 +95,7 @@ impl AwsStore {
                 .set_next_token(next_token.take())
                 .send()
                 .await
-                .map_err(sdk_error)?;
+                .map_err(SecretsManagerError::from_sdk)?;
             versions.extend(page.versions().iter().map(|entry| {
                 VersionSummary {
                     version_id: entry.version_id().unwrap_or_default().to_owned(),

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::types::{Filter as SdkFilter, FilterNameStringType};
 use rotor_core::{SecretsManager, SecretsManagerError};
 
@@ -111,7 +110,7 @@ pub(super) async fn aws(store: &AwsStore, filter: &Filter) -> Result<Vec<SecretE
             .set_next_token(next_token.take())
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(SecretsManagerError::from_sdk)?;
         for secret in page.secret_list() {
             let (Some(arn), Some(name)) = (secret.arn(), secret.name()) else {
                 continue;
@@ -135,22 +134,6 @@ pub(super) async fn aws(store: &AwsStore, filter: &Filter) -> Result<Vec<SecretE
         if next_token.is_none() {
             return Ok(entries);
         }
-    }
-}
-
-/// An SDK error as a port error, by the service's error code.
-#[expect(clippy::needless_pass_by_value, reason = "used as a map_err adapter")]
-pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>) -> SecretsManagerError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    match &error {
-        SdkError::ServiceError(service) => SecretsManagerError::from_code(
-            service.err().code().unwrap_or("Unknown"),
-            service.err().message().unwrap_or_default(),
-        ),
-        _ => SecretsManagerError::Transport(DisplayErrorContext(&error).to_string()),
     }
 }
 

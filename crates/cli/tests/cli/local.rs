@@ -17,7 +17,7 @@ async fn rotate_prints_each_step_with_the_labels_after_it_and_moves_awscurrent()
     run.expect(0);
     assert!(
         run.stdout
-            .contains("on local store .rotor/store.json (no AWS configuration"),
+            .contains("on local store .rotor/store.json (no AWS credentials configured"),
         "the store and the rule that chose it are printed: {}",
         run.stdout
     );
@@ -180,11 +180,14 @@ fn secret_values_are_read_from_a_file_or_stdin_never_the_command_line() {
 }
 
 #[test]
-fn any_aws_variable_selects_aws_and_local_only_commands_say_so() {
+fn configured_credentials_select_aws_and_local_only_commands_say_so() {
     let sandbox = Sandbox::new();
     let file = sandbox.write("v.json", &hmac_secret(7));
     let mut command = sandbox.command(&["secret", "create", "app/key", "--value-file", &file]);
-    command.env("AWS_PROFILE", "ops");
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "example")
+        .env("AWS_REGION", "eu-west-1");
     let run = sandbox.run(command, None);
     run.expect(1);
     assert!(
@@ -201,7 +204,9 @@ fn any_aws_variable_selects_aws_and_local_only_commands_say_so() {
         "--value-file",
         &file,
     ]);
-    forced.env("AWS_PROFILE", "ops");
+    forced
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "example");
     sandbox.run(forced, None).expect(0);
 }
 

@@ -3,7 +3,7 @@
 
 use rotor_testkit::MotoServer;
 
-use super::support::{Sandbox, aws_command, hmac_secret, new_version};
+use super::support::{Sandbox, aws_command, hmac_secret, new_version, unused_port};
 
 #[tokio::test]
 async fn a_rotation_against_an_endpoint_shows_the_placeholder_and_ends_like_the_service() {
@@ -117,27 +117,33 @@ async fn a_failure_before_create_secret_stores_a_value_leaves_nothing_stuck_on_a
 }
 
 #[test]
-fn an_unreachable_endpoint_fails_with_advice() {
+fn an_unreachable_endpoint_fails_with_one_line_advice_and_exit_code_8() {
     let sandbox = Sandbox::new();
+    let endpoint = format!("http://127.0.0.1:{}", unused_port());
     let run = sandbox.run(
         aws_command(
             &sandbox,
-            "http://127.0.0.1:9",
+            &endpoint,
             &["rotate", "svc/key", "--rotator", "hmac-key"],
         ),
         None,
     );
-    run.expect(1);
-    assert!(
-        run.stderr
-            .contains("failed at DescribeSecret (SecretsManagerUnreachable"),
-        "{}",
-        run.stderr
+    run.expect(8);
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            format!("store: {endpoint} in us-east-1 (--store aws)"),
+            format!(
+                "error: rotation of svc/key failed at DescribeSecret: cannot reach Secrets Manager at \
+                 {endpoint}: dispatch failure: io error: client error (Connect): tcp connect error: \
+                 Connection refused (os error 111)"
+            ),
+            "  what to do: check the network, the region and --endpoint-url (or AWS_ENDPOINT_URL)".to_owned(),
+        ]
     );
     assert!(
-        run.stderr
-            .contains("check the network, the region and --endpoint-url"),
-        "{}",
-        run.stderr
+        !run.all().contains("DispatchFailure"),
+        "no Debug dump: {}",
+        run.all()
     );
 }

@@ -1,5 +1,7 @@
 //! A sandbox per test: its own directory as the working directory and `$HOME`, no `AWS_*`
-//! variables, and the real `rotor` binary.
+//! variable but `AWS_EC2_METADATA_DISABLED=true` (so that the SDK's credential and region
+//! chains never reach for an instance metadata service: tests talk to loopback only), and the
+//! real `rotor` binary. Plus a local HTTP stub for answers moto cannot give.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +19,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// The lines of stderr.
+    pub fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr.lines().collect()
+    }
+
     /// Both streams, for "never printed" checks.
     pub fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
@@ -60,8 +67,14 @@ impl Sandbox {
             .current_dir(&self.dir)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.dir);
+            .env("HOME", &self.dir)
+            .env("AWS_EC2_METADATA_DISABLED", "true");
         command
+    }
+
+    /// The sandbox directory (the working directory and `$HOME`).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     pub fn rotor(&self, args: &[&str]) -> Run {
@@ -87,9 +100,12 @@ impl Sandbox {
         }
     }
 
-    /// Writes a file in the sandbox and returns its name relative to the sandbox.
+    /// Writes a file in the sandbox (creating its directories) and returns its name relative to
+    /// the sandbox.
     pub fn write(&self, name: &str, contents: &str) -> String {
-        std::fs::write(self.dir.join(name), contents).unwrap();
+        let path = self.dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
         name.to_owned()
     }
 
@@ -171,4 +187,176 @@ pub fn aws_command(sandbox: &Sandbox, endpoint: &str, args: &[&str]) -> Command 
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1");
     command
+}
+
+/// A loopback TCP port that nothing listens on: bound, then released.
+pub fn unused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// An HTTP endpoint on loopback that answers every request with one fixed response, as an AWS
+/// JSON service answers an error. Serves from its own thread for at most a minute, and stops
+/// when dropped.
+#[derive(Debug)]
+pub struct StubEndpoint {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StubEndpoint {
+    /// Answers `status` with `x-amzn-ErrorType: error_type` and a JSON body naming it.
+    pub fn aws_error(status: u16, error_type: &str, message: &str) -> Self {
+        use std::io::Read;
+        use std::sync::atomic::Ordering;
+
+        let body = serde_json::json!({ "__type": error_type, "message": message }).to_string();
+        let response = format!(
+            "HTTP/1.1 {status} Error\r\nContent-Type: application/x-amz-json-1.1\r\n\
+             x-amzn-ErrorType: {error_type}\r\nx-amzn-RequestId: stub\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (stopping, counting) = (stop.clone(), served.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !stopping.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                stream.set_nonblocking(false).unwrap();
+                stream
+                    .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                    .unwrap();
+                // Read the whole request (headers, then Content-Length bytes) before answering.
+                let mut request = Vec::new();
+                let mut chunk = [0_u8; 4096];
+                let complete = |request: &[u8]| {
+                    let text = String::from_utf8_lossy(request);
+                    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                        return false;
+                    };
+                    let length = head
+                        .lines()
+                        .find_map(|line| {
+                            let (name, value) = line.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    body.len() >= length
+                };
+                while !complete(&request) {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(read) => request.extend_from_slice(&chunk[..read]),
+                    }
+                }
+                let _ = std::io::Write::write_all(&mut stream, response.as_bytes());
+                counting.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        Self {
+            port,
+            stop,
+            served,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Requests answered so far.
+    pub fn served(&self) -> usize {
+        self.served.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for StubEndpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// One HTTP request to a loopback port; the response body.
+pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    use std::io::{Read, Write};
+
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{head}\n{body}"
+    );
+    body.to_owned()
+}
+
+/// The text of the first `<name>` element of an XML answer.
+pub fn xml_element(xml: &str, name: &str) -> String {
+    let (_, after) = xml.split_once(&format!("<{name}>")).unwrap();
+    after.split_once(&format!("</{name}>")).unwrap().0.to_owned()
+}
+
+/// In moto: an IAM user with no policy at all and an access key for it; then moto starts
+/// checking every request's credentials and permissions. Returns the key id and secret.
+pub fn moto_user_without_permissions(port: u16, user: &str) -> (String, String) {
+    // moto routes an unsigned query request by the service in the credential scope.
+    let iam = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        (
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+        ),
+    ];
+    http(
+        port,
+        "POST",
+        "/",
+        &iam,
+        &format!("Action=CreateUser&UserName={user}&Version=2010-05-08"),
+    );
+    let key = http(
+        port,
+        "POST",
+        "/",
+        &iam,
+        &format!("Action=CreateAccessKey&UserName={user}&Version=2010-05-08"),
+    );
+    let credentials = (
+        xml_element(&key, "AccessKeyId"),
+        xml_element(&key, "SecretAccessKey"),
+    );
+    http(
+        port,
+        "POST",
+        "/moto-api/reset-auth",
+        &[("Content-Type", "application/octet-stream")],
+        "0",
+    );
+    credentials
 }

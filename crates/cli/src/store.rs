@@ -1,6 +1,7 @@
 //! The Secrets Manager a command runs against: the local file store or AWS, behind one port,
 //! plus the few calls outside the rotation port (placeholders, listing, seeding).
 
+mod access;
 mod aws;
 mod list;
 mod local;
@@ -13,12 +14,14 @@ use rotor_core::secrets_manager::{
 use rotor_core::{AwsSecretsManager, SecretDescription, SecretsManager, SecretsManagerError};
 use secrecy::SecretString;
 
+pub(crate) use access::AccessError;
 pub(crate) use aws::AwsStore;
 pub(crate) use list::{Filter, SecretEntry};
 pub(crate) use local::{LocalStore, LocalStoreError};
 pub(crate) use select::{Environment, choose};
 
 use crate::cli::{StoreArgs, StoreKind};
+use crate::output::{Exit, Output};
 
 /// One of the two stores. Clones share state, so a fleet shares one store.
 #[derive(Debug, Clone)]
@@ -29,24 +32,100 @@ pub(crate) enum Store {
     Aws(AwsStore),
 }
 
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum OpenError {
+    /// The local store's file.
+    #[error("cannot open the local store: {0}")]
+    Local(#[from] LocalStoreError),
+    /// AWS cannot be used: no credentials, no region.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+}
+
+impl OpenError {
+    /// The exit code.
+    pub(crate) fn exit(&self) -> Exit {
+        match self {
+            Self::Local(_) => Exit::Failure,
+            Self::Access(access) => access.exit(),
+        }
+    }
+
+    /// What to do about it, when there is more to say than the error.
+    pub(crate) fn what_to_do(&self) -> Option<String> {
+        match self {
+            Self::Local(_) => None,
+            Self::Access(access) => Some(access.what_to_do()),
+        }
+    }
+}
+
 impl Store {
-    /// Opens the store the rule picks; returns it with a one-line description for the user.
+    /// Opens the store the rule picks. Returns a one-line description for the user (which
+    /// store, and why), also when opening fails.
     pub(crate) async fn open(
         args: &StoreArgs,
+        environment: &Environment,
         waiting: impl FnOnce(&std::path::Path),
-    ) -> Result<(Self, String), LocalStoreError> {
-        let choice = choose(args, &Environment::current());
+    ) -> (String, Result<Self, OpenError>) {
+        let choice = choose(args, environment);
         match choice.kind {
             StoreKind::Local => {
-                let store = LocalStore::open(&args.store_file, waiting)?;
-                let line = format!("local store {} ({})", store.path().display(), choice.reason);
-                Ok((Self::Local(store), line))
+                let line = format!("local store {} ({})", args.store_file.display(), choice.reason);
+                let store = LocalStore::open(&args.store_file, waiting).map(Self::Local);
+                (line, store.map_err(OpenError::from))
             }
             StoreKind::Aws => {
-                let secrets = AwsSecretsManager::from_endpoint(args.endpoint_url.as_deref()).await;
+                let config = AwsSecretsManager::load_config(args.endpoint_url.as_deref()).await;
                 let target = args.endpoint_url.as_deref().unwrap_or("AWS Secrets Manager");
-                let line = format!("{target} ({})", choice.reason);
-                Ok((Self::Aws(AwsStore::new(secrets)), line))
+                let region = access::preflight(config.credentials_provider(), config.region()).await;
+                let secrets = AwsSecretsManager::from_config(&config);
+                let line = match &region {
+                    Ok(region) => format!("{target} in {region} ({})", choice.reason),
+                    Err(_) => format!("{target} ({})", choice.reason),
+                };
+                let store = region
+                    .map(|region| Self::Aws(AwsStore::new(secrets, target.to_owned(), region)))
+                    .map_err(OpenError::from);
+                (line, store)
+            }
+        }
+    }
+
+    /// Refuses a secret ARN of another region than the store's, before any call: the service
+    /// would only answer that the secret does not exist.
+    pub(crate) fn check_region(&self, secret_id: &str) -> Result<(), AccessError> {
+        let Self::Aws(store) = self else {
+            return Ok(());
+        };
+        match access::arn_region(secret_id) {
+            Some(secret_region) if secret_region != store.region() => Err(AccessError::WrongRegion {
+                secret_id: secret_id.to_owned(),
+                secret_region: secret_region.to_owned(),
+                region: store.region().to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The access failure a port error means, on AWS.
+    pub(crate) fn access_error(&self, error: &SecretsManagerError) -> Option<AccessError> {
+        match self {
+            Self::Aws(store) => AccessError::from_port(error, store.target()),
+            Self::Local(_) => None,
+        }
+    }
+
+    /// Reports a failed call: an access failure as its own line and what to do, with its exit
+    /// code; anything else as `error: <what> failed: <error>`.
+    pub(crate) fn report(&self, output: Output, what: &str, error: &SecretsManagerError) -> Exit {
+        match self.access_error(error) {
+            Some(access) => report_access(output, &access),
+            None => {
+                output.note(format!("error: {what} failed: {error}"));
+                Exit::Failure
             }
         }
     }
@@ -152,4 +231,11 @@ impl SecretsManager for Store {
             Self::Aws(store) => store.get_random_password(policy).await,
         }
     }
+}
+
+/// Prints an access failure (one line, and one of what to do) and returns its exit code.
+pub(crate) fn report_access(output: Output, access: &AccessError) -> Exit {
+    output.note(format!("error: {access}"));
+    output.note(format!("  what to do: {}", access.what_to_do()));
+    access.exit()
 }
