@@ -3,8 +3,8 @@
 //! steps exactly as Secrets Manager drives them, against moto and throwaway databases.
 //!
 //! One binary, one link. `e2e::bench` is not a test: `scripts/bench-lambda` runs it.
-#![allow(unreachable_pub, reason = "test modules are private to this binary")]
-#![allow(
+#![expect(unreachable_pub, reason = "test modules are private to this binary")]
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

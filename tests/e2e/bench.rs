@@ -7,7 +7,7 @@
 //! indication only), `ROTOR_BENCH_RUNS` (rotations per function, default 5), `ROTOR_BENCH_BINS`
 //! (comma-separated, default all five), `ROTOR_BENCH_OUT` (file for the markdown table, default
 //! stderr only), `ROTOR_BENCH_TITLE` (a heading).
-#![allow(clippy::print_stderr, reason = "the benchmark reports its progress")]
+#![expect(clippy::print_stderr, reason = "the benchmark reports its progress")]
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -49,7 +49,7 @@ struct Samples {
 }
 
 /// Keeps the servers a function's secret points at alive.
-#[allow(dead_code, reason = "held for its Drop")]
+#[expect(dead_code, reason = "held for its Drop")]
 enum Backend {
     None,
     MariaDb(mysql::Db),
@@ -177,7 +177,7 @@ fn millis(duration: Duration) -> String {
 
 fn mib(kib: u64) -> String {
     // Peak RSS is far below 2^52 KiB, so the conversion is exact.
-    #[allow(clippy::cast_precision_loss, reason = "small values")]
+    #[expect(clippy::cast_precision_loss, reason = "small values")]
     let mib = kib as f64 / 1024.0;
     format!("{mib:.1}")
 }

@@ -1,11 +1,6 @@
 //! rotor-core's integration tests: one binary, one link.
-#![allow(unreachable_pub, reason = "test modules are private to this binary")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code fails loudly"
-)]
+#![expect(unreachable_pub, reason = "test modules are private to this binary")]
+#![expect(clippy::unwrap_used, reason = "test code fails loudly")]
 
 mod core {
     pub mod aws_adapter;

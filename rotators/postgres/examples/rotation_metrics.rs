@@ -8,7 +8,7 @@
 //!
 //! Secrets Manager is core's in-memory model (no network), so the wall time is the database's
 //! and the rotator's share. Passwords are generated locally (rotor's default).
-#![allow(clippy::print_stdout, reason = "an example that reports numbers")]
+#![expect(clippy::print_stdout, reason = "an example that reports numbers")]
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,6 @@
 //! rotor-postgres's integration tests against throwaway PostgreSQL servers: one binary, one link.
-#![allow(unreachable_pub, reason = "test modules are private to this binary")]
-#![allow(
+#![expect(unreachable_pub, reason = "test modules are private to this binary")]
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo test --release -p rotor-mysql --test tests -- --ignored --nocapture benchmark
 //! ```
-#![allow(clippy::print_stderr, reason = "the benchmark reports its numbers")]
+#![expect(clippy::print_stderr, reason = "the benchmark reports its numbers")]
 
 use std::time::{Duration, Instant};
 
