@@ -34,11 +34,13 @@ impl RotatorName {
     /// The rotator, ready to bind to a store, configured from the environment exactly as its
     /// Lambda binary is.
     pub(crate) fn build(self) -> Result<BoxedRotator, String> {
-        let unusable = |error: rotor_mysql::MySqlError| format!("{}: {error}", self.as_str());
+        let unusable = |error: rotor_core::InvalidSetting| format!("{}: {error}", self.as_str());
         Ok(match self {
             Self::HmacKey => BoxedRotator::new(HmacKeyRotator),
             Self::PostgresSingleUser => BoxedRotator::new(rotor_postgres::SingleUser::new()),
-            Self::PostgresMultiUser => BoxedRotator::new(rotor_postgres::AlternatingUsers::new()),
+            Self::PostgresMultiUser => {
+                BoxedRotator::new(rotor_postgres::AlternatingUsers::from_env().map_err(unusable)?)
+            }
             Self::MysqlSingleUser => {
                 BoxedRotator::new(rotor_mysql::SingleUser::from_env().map_err(unusable)?)
             }

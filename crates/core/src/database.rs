@@ -12,9 +12,10 @@
 //!   itself and for the master of alternating users, whose secret is read, completed from RDS
 //!   and checked against the child here ([`read_master`], [`verify_master`]);
 //! - one error type for what every engine shares ([`DatabaseError`]), one path for every
-//!   connection and statement ([`StatementGuard`]: fault point, deadline, error mapping), and the
-//!   steps built on them ([`EngineKit`]): createSecret for both strategies, the login checks,
-//!   testSecret and the configuration test.
+//!   connection and statement ([`StatementGuard`]: fault point, deadline, error mapping), the
+//!   steps built on them ([`EngineKit`]: createSecret for both strategies, the login checks,
+//!   testSecret and the configuration test), and the two strategies as rotators
+//!   ([`SingleUser`], [`AlternatingUsers`]).
 //!
 //! # Writing an engine
 //!
@@ -22,16 +23,18 @@
 //! `errorType` prefix of its errors, its driver's log targets, how its server's error codes
 //! classify, and how to open, check and close a session. Every connection attempt goes through
 //! [`StatementGuard::connect`] and every statement through [`StatementGuard::run`], so fault
-//! injection and the deadline work the same in every engine. A rotator then holds an
-//! [`EngineKit`] and writes only the statement that changes a password:
+//! injection and the deadline work the same in every engine. The rotators are the kit's
+//! strategies, [`SingleUser`] and [`AlternatingUsers`]; the engine writes only the statements
+//! that change a password ([`OwnPassword`], [`AlternatePassword`]):
 //!
 //! ```
 //! use rotor_core::database::{
-//!     DatabaseError, DatabaseSecret, Engine, EngineFamily, EngineKit, ErrorTypes, Login,
-//!     ServerCode, StatementGuard, UsernameLimit,
+//!     DatabaseError, DatabaseSecret, Engine, EngineFamily, EngineKit, ErrorTypes, Login, OwnPassword,
+//!     ServerCode, SingleUser, StatementGuard, UsernameLimit,
 //! };
 //! use rotor_core::fault::InjectedFault;
-//! use rotor_core::{database_error_types, CreateContext, ErrorClass, Rotator, RotatorError, SecretJson, StepContext};
+//! use rotor_core::{database_error_types, ErrorClass, Rotator, RotatorError, StepContext};
+//! use secrecy::SecretString;
 //!
 //! /// A toy engine whose "server" accepts every login; a real one would use its driver here.
 //! #[derive(Debug)]
@@ -49,7 +52,8 @@
 //!         engines: &["toy"],
 //!         default_port: 7000,
 //!         default_dbname: None,
-//!         check_username: |_| Ok(()),
+//!         max_username: UsernameLimit::characters(32),
+//!         username_rule: "must be a user name of at most 32 characters",
 //!     };
 //!     const ERROR_TYPES: ErrorTypes = database_error_types!("Toy");
 //!     const LOG_TARGETS: &'static [&'static str] = &["toy_driver"];
@@ -65,7 +69,6 @@
 //!     }
 //!
 //!     async fn connect(login: &Login<'_>, guard: StatementGuard<Self>) -> Result<ToySession, DatabaseError<Self>> {
-//!         let user = login.username().to_owned();
 //!         let handshake = async { Ok::<_, std::io::Error>(()) };
 //!         guard
 //!             .connect(login.label, handshake, |error| DatabaseError::Unreachable {
@@ -73,61 +76,65 @@
 //!                 reason: error.to_string(),
 //!             })
 //!             .await?;
-//!         Ok(ToySession { user, guard })
+//!         Ok(ToySession { user: login.username().to_owned(), guard })
 //!     }
 //!
 //!     async fn verify_identity(session: &mut ToySession, login: &Login<'_>) -> Result<(), DatabaseError<Self>> {
 //!         if session.user == login.username() {
-//!             Ok(())
-//!         } else {
-//!             Err(DatabaseError::WrongUser {
-//!                 login: login.label.to_owned(),
-//!                 expected: login.username().to_owned(),
-//!                 actual: session.user.clone(),
-//!             })
+//!             return Ok(());
 //!         }
+//!         Err(DatabaseError::WrongUser {
+//!             login: login.label.to_owned(),
+//!             expected: login.username().to_owned(),
+//!             actual: session.user.clone(),
+//!         })
 //!     }
 //!
 //!     async fn close(_: ToySession) {}
 //! }
 //!
-//! /// Single user: the user changes its own password.
+//! /// The toy's one statement for a single user: `ALTER USER … PASSWORD …`, through the guard.
 //! #[derive(Debug, Default)]
-//! struct ToySingleUser {
-//!     kit: EngineKit<Toy>,
-//! }
+//! struct ToyOwnPassword;
 //!
-//! impl Rotator for ToySingleUser {
-//!     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-//!         self.kit.single_user_pending(ctx).await
-//!     }
+//! impl OwnPassword for ToyOwnPassword {
+//!     type Engine = Toy;
+//!     const FUNCTION: &'static str = "toy-single-user";
+//!     const EXCLUDE_CHARACTERS: &'static str = "/@\"'\\";
 //!
-//!     async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-//!         let login = self.kit.single_user_login(ctx).await?;
-//!         // The engine's own SQL, through the guard: `ALTER USER … PASSWORD …`.
+//!     async fn change_own_password(
+//!         &self,
+//!         _: &StepContext<'_>,
+//!         _: &EngineKit<Toy>,
+//!         session: &mut ToySession,
+//!         _pending: &DatabaseSecret,
+//!         _old: &SecretString,
+//!     ) -> Result<(), RotatorError> {
 //!         let change = async { Ok::<_, std::io::Error>(()) };
-//!         let changed = login
-//!             .session
+//!         let operation = "ALTER USER PASSWORD";
+//!         session
 //!             .guard
-//!             .run("ALTER USER PASSWORD", change, |error| DatabaseError::<Toy>::StatementInterrupted {
-//!                 operation: "ALTER USER PASSWORD",
+//!             .run(operation, change, |error| DatabaseError::<Toy>::StatementInterrupted {
+//!                 operation,
 //!                 reason: error.to_string(),
 //!             })
-//!             .await;
-//!         Toy::close(login.session).await;
-//!         Ok(changed?)
-//!     }
-//!
-//!     async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-//!         self.kit.test_pending(ctx).await
+//!             .await?;
+//!         Ok(())
 //!     }
 //! }
+//!
+//! /// The whole rotator: createSecret, the login order, testSecret and the configuration test
+//! /// are the kit's.
+//! type ToySingleUser = SingleUser<ToyOwnPassword>;
+//!
+//! assert_eq!(ToySingleUser::new().name(), "toy-single-user");
+//! assert_eq!(ToySingleUser::new().log_targets(), ["toy_driver"]);
 //! ```
 //!
-//! Alternating users work the same way with [`EngineKit::alternating_pending`],
-//! [`EngineKit::alternating_login`] (which proves AWSCURRENT, verifies the master secret and
-//! logs in as the master) and [`EngineKit::test_current_and_master`]. rotor-core's tests run a
-//! whole rotation of both strategies through a minimal engine like this one.
+//! Alternating users work the same way with [`AlternatePassword`]; [`AlternatingUsers`] proves
+//! AWSCURRENT, verifies the master secret and logs in as the master before the engine's
+//! statements run. For a rotator of another shape, [`EngineKit`] offers the same steps one by
+//! one. rotor-core's tests rotate both strategies through a minimal engine like this one.
 //!
 //! # Decided once, for every engine
 //!
@@ -151,6 +158,7 @@ mod master_target;
 mod pair;
 mod secret;
 mod single_user;
+mod strategy;
 mod tls;
 mod username;
 
@@ -170,8 +178,9 @@ pub use pair::{
 };
 pub use secret::{CA_BUNDLE_FIELD, CA_BUNDLE_VARIABLE, DatabaseSecret, EngineFamily, TLS_VARIABLE, TlsMode};
 pub use single_user::{SingleUserLogin, single_user_login, single_user_pending};
+pub use strategy::{AlternatePassword, AlternatingUsers, OwnPassword, SingleUser};
 pub use tls::{CaBundleError, RDS_ROOTS_PEM, TrustedRoots};
 pub use username::{
-    InvalidUsernameLimit, LengthUnit, USERNAME_CHARACTER_LIMIT, UsernameLimit, UsernameLimits,
+    INVALID_USERNAME_LIMIT, LengthUnit, USERNAME_CHARACTER_LIMIT, UsernameLimit, UsernameLimits,
     UsernameSetting,
 };

@@ -125,5 +125,5 @@ pub use secret::{FieldError, SecretJson, SecretValue};
 pub use secrets_manager::{
     AwsSecretsManager, InMemorySecretsManager, SecretDescription, SecretsManager, SecretsManagerError,
 };
-pub use settings::RotationSettings;
+pub use settings::{InvalidSetting, RotationSettings};
 pub use stage::StagingLabel;

@@ -1,12 +1,8 @@
 //! Alternating users: the master sets the password of whichever of `name` / `name_clone` applications are
 //! not using, and keeps the clone's grants equal to the original's.
 
-use rotor_core::database::{
-    AlternatingLogin, DatabaseSecret, Engine, EngineKit, HostOverrides, USERNAME_CHARACTER_LIMIT, UserPair,
-    UsernameLimit, UsernameSetting,
-};
-use rotor_core::fault::FaultPoints;
-use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
+use rotor_core::database::{AlternatePassword, DatabaseSecret, EngineKit, UserPair, UsernameLimit};
+use rotor_core::{InvalidSetting, RotatorError, StepContext};
 
 use crate::account::Account;
 use crate::account_options::{StoredAccount, account_statement, read_accounts};
@@ -21,7 +17,9 @@ use crate::pair_checks::{master_outside_pair, single_host};
 /// The environment variable that lets rotor adopt an existing clone it cannot prove to be its own.
 pub const ADOPT_EXISTING_CLONE: &str = "ROTOR_MYSQL_ADOPT_EXISTING_CLONE";
 
-/// Rotates a pair of users, `name` and `name_clone`, through the master user named by `masterarn`.
+/// Rotates a pair of users, `name` and `name_clone`, through the master user named by `masterarn`
+/// (`mysql-multi-user`): rotor-core's [`AlternatingUsers`](rotor_core::database::AlternatingUsers) with
+/// MySQL's statements.
 ///
 /// The original (`name`) is the source of truth: every rotation makes the clone's grants, default roles,
 /// TLS requirement, resource limits and authentication plugin equal to the original's, at the original's
@@ -44,56 +42,19 @@ pub const ADOPT_EXISTING_CLONE: &str = "ROTOR_MYSQL_ADOPT_EXISTING_CLONE";
 /// (`'app'@'10.1.%'` next to `'app'@'%'`) is refused with [`MySqlFailure::OtherHostRow`] before anything
 /// changes, because a password or a clone at one row would not work for the clients that match the other.
 /// The master session must not be a user of the pair ([`MySqlFailure::MasterInPair`]).
-#[derive(Debug, Clone, Default)]
-pub struct AlternatingUsers {
-    kit: EngineKit<MySql>,
-    username_setting: Option<UsernameSetting>,
+pub type AlternatingUsers = rotor_core::database::AlternatingUsers<MySqlAlternatePassword>;
+
+/// MySQL's part of an alternating-users rotation: the master's account and grant statements, and whether an
+/// existing clone that cannot be proven to be this secret's is adopted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MySqlAlternatePassword {
     adopt_existing_clone: bool,
 }
 
-impl AlternatingUsers {
-    /// A rotator with no fault points and the flavour's user name limit.
+impl MySqlAlternatePassword {
+    /// Proves every existing account before it is changed.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The rotator the Lambda binary runs: `USERNAME_CHARACTER_LIMIT` and `ROTOR_MYSQL_ADOPT_EXISTING_CLONE`
-    /// (`true` to adopt an existing, unproven clone) from the environment.
-    pub fn from_env() -> Result<Self, MySqlError> {
-        let setting = UsernameSetting::from_env().map_err(|_| MySqlFailure::InvalidSetting {
-            variable: USERNAME_CHARACTER_LIMIT,
-            expected: "a positive whole number",
-        })?;
-        let adopt =
-            std::env::var(ADOPT_EXISTING_CLONE).is_ok_and(|value| value.trim().eq_ignore_ascii_case("true"));
-        Ok(Self {
-            kit: EngineKit::new(),
-            username_setting: setting,
-            adopt_existing_clone: adopt,
-        })
-    }
-
-    /// Routes every connection and statement through `faults`, so tests can crash at each one.
-    #[must_use]
-    pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.kit = self.kit.with_fault_points(faults);
-        self
-    }
-
-    /// Connects to overriding addresses for some host names, verifying TLS against the names
-    /// (tests only: see [`HostOverrides`]).
-    #[must_use]
-    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
-        self.kit = self.kit.with_host_overrides(hosts);
-        self
-    }
-
-    /// Caps user names at `limit` characters (AWS's `USERNAME_CHARACTER_LIMIT`), below the flavour's own
-    /// limit (MySQL 32, MariaDB 80).
-    #[must_use]
-    pub fn username_limit(mut self, limit: Option<usize>) -> Self {
-        self.username_setting = limit.map(UsernameSetting);
-        self
     }
 
     /// Adopts an existing account with the clone's name even when it cannot be proven to be this secret's
@@ -106,67 +67,48 @@ impl AlternatingUsers {
     }
 }
 
-impl Rotator for AlternatingUsers {
-    /// The function's name, as in the template and the metrics' `Rotator` dimension.
-    fn name(&self) -> &'static str {
-        "mysql-multi-user"
+impl AlternatePassword for MySqlAlternatePassword {
+    type Engine = MySql;
+    /// The host AWSCURRENT's login matched (`CURRENT_USER()`): the pair's host row.
+    type Current = String;
+    const FUNCTION: &'static str = "mysql-multi-user";
+    const EXCLUDE_CHARACTERS: &'static str = rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
+
+    /// `ROTOR_MYSQL_ADOPT_EXISTING_CLONE` (`true` to adopt an existing, unproven clone).
+    fn from_env() -> Result<Self, InvalidSetting> {
+        let adopt =
+            std::env::var(ADOPT_EXISTING_CLONE).is_ok_and(|value| value.trim().eq_ignore_ascii_case("true"));
+        Ok(Self::new().adopt_existing_clone(adopt))
     }
 
-    fn log_targets(&self) -> &'static [&'static str] {
-        MySql::LOG_TARGETS
+    fn inspect_current(session: &Session) -> String {
+        session.account().host.clone()
     }
 
-    /// createSecret: AWSCURRENT with `username` toggled (`name` ↔ `name_clone`) and a new password, after
-    /// checking AWSCURRENT and the length of the new name.
-    ///
-    /// Second run: core finds the pending value and does not call this.
-    async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        self.kit.alternating_pending(ctx, self.username_setting).await
-    }
-
-    /// setSecret: validates the pair, checks that AWSCURRENT logs in (and learns the pair's host from
-    /// `CURRENT_USER()`), then as the master creates or updates the pending account and mirrors the
-    /// original's grants onto the clone.
-    ///
-    /// Second run: the pending account already has the password, plugin, TLS requirement and limits, and
-    /// the grants already match, so only reads are sent.
-    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let AlternatingLogin {
-            pending,
-            pair,
-            current: host,
-            mut master,
-            ..
-        } = self
-            .kit
-            .alternating_login(ctx, |current| current.account().host.clone())
-            .await?;
-        let result = self.apply(ctx, &mut master, &pending, &pair, &host).await;
-        master.close().await;
-        result
-    }
-
-    /// testSecret: logs in with AWSPENDING as the user it names, over verified TLS unless the secret disables
-    /// it.
-    ///
-    /// Second run: the same checks; nothing changes.
-    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_pending(ctx).await
-    }
-
-    /// testSecret without a pending value: AWSCURRENT and the master must log in.
-    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_current_and_master(ctx).await
+    /// As the master, at the host AWSCURRENT's login matched: creates or updates the pending account and
+    /// mirrors the original's grants onto the clone. Run again, the pending account already has the password,
+    /// plugin, TLS requirement and limits, and the grants already match, so only reads are sent.
+    async fn set_alternate_password(
+        &self,
+        ctx: &StepContext<'_>,
+        kit: &EngineKit<MySql>,
+        master: &mut Session,
+        pending: &DatabaseSecret,
+        pair: &UserPair,
+        host: &String,
+    ) -> Result<(), RotatorError> {
+        self.apply(ctx, kit, master, pending, pair, host).await
     }
 }
 
-impl AlternatingUsers {
+impl MySqlAlternatePassword {
     /// Refuses to give the pending password to an existing account this secret cannot prove to be its own
     /// (see [`Ownership`]). `existing` is the pending user's row, `None` when the clone is still to be created.
     /// [`ADOPT_EXISTING_CLONE`] waives the proof for the clone only: the original is changed only with proof.
     async fn check_ownership(
         &self,
         ctx: &StepContext<'_>,
+        kit: &EngineKit<MySql>,
         pending: &DatabaseSecret,
         pending_is_clone: bool,
         existing: Option<&StoredAccount>,
@@ -182,7 +124,7 @@ impl AlternatingUsers {
             );
             return Ok(());
         }
-        let ownership = Ownership { kit: &self.kit };
+        let ownership = Ownership { kit };
         if ownership.proven(ctx, existing, pending).await? {
             return Ok(());
         }
@@ -202,6 +144,7 @@ impl AlternatingUsers {
     async fn apply(
         &self,
         ctx: &StepContext<'_>,
+        kit: &EngineKit<MySql>,
         master: &mut Session,
         pending: &DatabaseSecret,
         pair: &UserPair,
@@ -238,7 +181,7 @@ impl AlternatingUsers {
         let pending_is_clone = pending.username == clone.user;
         let clone_row = find(&clone);
         let pending_row = if pending_is_clone { clone_row } else { Some(model) };
-        self.check_ownership(ctx, pending, pending_is_clone, pending_row)
+        self.check_ownership(ctx, kit, pending, pending_is_clone, pending_row)
             .await?;
 
         if pending_is_clone {

@@ -37,6 +37,13 @@
 //! `USERNAME_CHARACTER_LIMIT` (AWS's variable) below the server's own limit: 32 characters on MySQL, 80 on
 //! MariaDB (when unset, the flavour's limit applies, not AWS's 16).
 //!
+//! ## Built on rotor-core's engine kit
+//!
+//! [`MySql`] is the engine (driver, error-number classification, `CURRENT_USER()` check); the two rotators
+//! are rotor-core's strategies with MySQL's statements ([`MySqlOwnPassword`], [`MySqlAlternatePassword`]).
+//! Which credential logs in, the master's checks, the deadline, fault points and the errors ([`MySqlError`],
+//! named `MySql…`) are the kit's, shared with every other engine.
+//!
 //! ## How the password reaches the server, and what the server logs
 //!
 //! | server, plugin | statement | in the general log |
@@ -135,11 +142,11 @@ mod single_user;
 mod tls;
 
 pub use account::{Account, Quoting};
-pub use alternating_users::{ADOPT_EXISTING_CLONE, AlternatingUsers};
+pub use alternating_users::{ADOPT_EXISTING_CLONE, AlternatingUsers, MySqlAlternatePassword};
 pub use connect::Session;
 pub use engine::MySql;
 pub use error::{MySqlError, MySqlFailure};
 pub use flavour::Flavour;
 pub use password_hash::native_password_hash;
 pub use secret::MYSQL;
-pub use single_user::{PasswordRetention, SingleUser};
+pub use single_user::{MySqlOwnPassword, PasswordRetention, SingleUser};

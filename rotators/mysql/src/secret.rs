@@ -3,7 +3,7 @@
 //! run before any connection is made are rotor-core's
 //! ([`rotor_core::database::check_single_user`] and [`rotor_core::database::check_alternating`]).
 
-use rotor_core::database::EngineFamily;
+use rotor_core::database::{EngineFamily, UsernameLimit};
 
 /// The engines and port AWS's MySQL and MariaDB rotators accept and default to, and the user-name rule.
 /// There is no default database: without `dbname` the session has none selected, as with AWS's functions.
@@ -11,20 +11,13 @@ pub const MYSQL: EngineFamily = EngineFamily {
     engines: &["mysql", "aurora-mysql", "mariadb"],
     default_port: 3306,
     default_dbname: None,
-    check_username,
+    max_username: UsernameLimit::characters(MAX_USERNAME_CHARS),
+    username_rule: "must be a user name of at most 80 characters",
 };
 
 /// The longest user name any supported server stores (MariaDB: 80 characters). The server's own limit is
 /// checked once its flavour is known.
-pub(crate) const MAX_USERNAME_CHARS: usize = 80;
-
-/// Why `name` cannot be a user name on any supported server, if it cannot. rotor-core refuses NUL as well.
-fn check_username(name: &str) -> Result<(), &'static str> {
-    if name.chars().count() > MAX_USERNAME_CHARS {
-        return Err("must be a user name of at most 80 characters");
-    }
-    Ok(())
-}
+const MAX_USERNAME_CHARS: usize = 80;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,7 @@
 //! Single user: the user changes its own password.
 
-use rotor_core::database::{CredentialSource, Engine, EngineKit, HostOverrides, SingleUserLogin};
-use rotor_core::fault::FaultPoints;
-use rotor_core::{CreateContext, Rotator, RotatorError, SecretContext, SecretJson, StepContext};
+use rotor_core::database::{DatabaseSecret, EngineKit, OwnPassword};
+use rotor_core::{InvalidSetting, RotatorError, StepContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::account::{Account, Quoting};
@@ -47,57 +46,82 @@ impl PasswordRetention {
         }
     }
 }
-
-/// Rotates the password of the user the secret names, logged in as that user.
+/// Rotates the password of the user the secret names, logged in as that user (`mysql-single-user`):
+/// rotor-core's [`SingleUser`](rotor_core::database::SingleUser) with MySQL's statements.
 ///
 /// setSecret logs in with AWSCURRENT first, so a healthy rotation never fails a login. If AWSCURRENT is
 /// refused, AWSPENDING is tried (success means a previous run already set it), then AWSPREVIOUS, then the
 /// newest unlabelled versions (a password set by a rotation that was later cancelled). The account changed is
 /// the one the login matched (`CURRENT_USER()`), never an assumed `'user'@'%'`. On MariaDB the new password
 /// travels as a client-computed hash; on MySQL as `ALTER USER … IDENTIFIED BY`, which the server masks in its
-/// logs (see the crate documentation).
-#[derive(Debug, Clone, Default)]
-pub struct SingleUser {
-    kit: EngineKit<MySql>,
+/// logs (see the crate documentation). With [`PasswordRetention::RetainCurrent`], AWSCURRENT still logs in
+/// after the change, so AWSPENDING is tried as well before anything is changed again.
+pub type SingleUser = rotor_core::database::SingleUser<MySqlOwnPassword>;
+
+/// MySQL's part of a single-user rotation: the statements that change the logged-in account's own password,
+/// and what happens to the password being replaced.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MySqlOwnPassword {
     retention: PasswordRetention,
 }
 
-impl SingleUser {
-    /// A rotator with no fault points that replaces the password, as AWS's function does.
-    pub fn new() -> Self {
-        Self::default()
+impl MySqlOwnPassword {
+    /// Replaces the password, or keeps the replaced one as dual-password rotation does.
+    pub fn retaining(retention: PasswordRetention) -> Self {
+        Self { retention }
     }
+}
 
-    /// The rotator the Lambda binary runs: [`PasswordRetention`] from `ROTOR_MYSQL_PASSWORD_RETENTION`.
-    pub fn from_env() -> Result<Self, MySqlError> {
+/// `ROTOR_MYSQL_PASSWORD_RETENTION` is not one of its values.
+const INVALID_RETENTION: InvalidSetting = InvalidSetting::new(
+    "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION",
+    "replace, retain or discard",
+);
+
+impl OwnPassword for MySqlOwnPassword {
+    type Engine = MySql;
+    const FUNCTION: &'static str = "mysql-single-user";
+    const EXCLUDE_CHARACTERS: &'static str = rotor_core::password::DEFAULT_EXCLUDE_CHARACTERS;
+
+    /// [`PasswordRetention`] from `ROTOR_MYSQL_PASSWORD_RETENTION`.
+    fn from_env() -> Result<Self, InvalidSetting> {
         let value = std::env::var(PasswordRetention::VARIABLE).unwrap_or_default();
-        let retention = PasswordRetention::parse(&value).ok_or(MySqlFailure::InvalidSetting {
-            variable: PasswordRetention::VARIABLE,
-            expected: "replace, retain or discard",
-        })?;
-        Ok(Self::new().password_retention(retention))
+        PasswordRetention::parse(&value)
+            .map(Self::retaining)
+            .ok_or(INVALID_RETENTION)
     }
 
-    /// Routes every connection and statement through `faults`, so tests can crash at each one.
-    #[must_use]
-    pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.kit = self.kit.with_fault_points(faults);
-        self
-    }
-
-    /// Connects to overriding addresses for some host names, verifying TLS against the names
-    /// (tests only: see [`HostOverrides`]).
-    #[must_use]
-    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
-        self.kit = self.kit.with_host_overrides(hosts);
-        self
-    }
-
-    /// Chooses what happens to the replaced password.
-    #[must_use]
-    pub fn password_retention(mut self, retention: PasswordRetention) -> Self {
-        self.retention = retention;
-        self
+    async fn change_own_password(
+        &self,
+        ctx: &StepContext<'_>,
+        kit: &EngineKit<MySql>,
+        session: &mut Session,
+        pending: &DatabaseSecret,
+        old: &SecretString,
+    ) -> Result<(), RotatorError> {
+        if self.retention == PasswordRetention::RetainCurrent && session.version().supports_dual_password() {
+            match kit.open(pending, "pending", ctx.deadline()).await {
+                Ok(probe) => {
+                    tracing::info!(
+                        secret_id = ctx.secret_id(),
+                        "AWSPENDING already logs in: the password is already set"
+                    );
+                    probe.close().await;
+                    return Ok(());
+                }
+                Err(error) if error.is_auth_failure() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        change_password(session, &pending.password, old, self.retention).await?;
+        tracing::info!(
+            secret_id = ctx.secret_id(),
+            account = %session.account(),
+            version = %session.version(),
+            retention = ?self.retention,
+            "password changed"
+        );
+        Ok(())
     }
 }
 
@@ -183,82 +207,6 @@ async fn change_password(
     }
     Ok(())
 }
-
-impl Rotator for SingleUser {
-    /// The function's name, as in the template and the metrics' `Rotator` dimension.
-    fn name(&self) -> &'static str {
-        "mysql-single-user"
-    }
-
-    fn log_targets(&self) -> &'static [&'static str] {
-        MySql::LOG_TARGETS
-    }
-
-    /// createSecret: AWSCURRENT with a new password, after checking that AWSCURRENT is a valid MySQL secret
-    /// (so a malformed secret fails here and nothing is stored).
-    ///
-    /// Second run: core finds the pending value and does not call this.
-    async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        self.kit.single_user_pending(ctx).await
-    }
-
-    /// setSecret: validates AWSPENDING against AWSCURRENT, logs in (current → pending → previous → recent
-    /// versions) and sets the pending password on the account the login matched.
-    ///
-    /// Second run: AWSCURRENT is refused (one failed login, inherent to single-password rotation),
-    /// AWSPENDING logs in, and nothing is changed. With [`PasswordRetention::RetainCurrent`], AWSCURRENT still
-    /// logs in, AWSPENDING is tried next and logs in, and nothing is changed.
-    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let SingleUserLogin {
-            pending,
-            source,
-            password: old_password,
-            mut session,
-            ..
-        } = self.kit.single_user_login(ctx).await?;
-        if source == CredentialSource::Pending {
-            session.close().await;
-            return Ok(());
-        }
-        if self.retention == PasswordRetention::RetainCurrent && session.version().supports_dual_password() {
-            match self.kit.open(&pending, "pending", ctx.deadline()).await {
-                Ok(probe) => {
-                    tracing::info!(
-                        secret_id = ctx.secret_id(),
-                        "AWSPENDING already logs in: the password is already set"
-                    );
-                    probe.close().await;
-                    session.close().await;
-                    return Ok(());
-                }
-                Err(error) if error.is_auth_failure() => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        let changed = change_password(&mut session, &pending.password, &old_password, self.retention).await;
-        let (account, version) = (session.account().clone(), *session.version());
-        session.close().await;
-        changed?;
-        tracing::info!(secret_id = ctx.secret_id(), %account, %version, retention = ?self.retention, "password changed");
-        Ok(())
-    }
-
-    /// testSecret: logs in with AWSPENDING as the user the secret names, over verified TLS unless the secret
-    /// disables it. Reads nothing but AWSPENDING. The TLS guarantee is the client's verified handshake, not
-    /// the server's view, which a TLS-terminating proxy changes: a password changed by setSecret is never
-    /// stranded by a check that a retry cannot pass.
-    ///
-    /// Second run: the same checks; nothing changes.
-    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_pending(ctx).await
-    }
-
-    /// testSecret without a pending value: AWSCURRENT must log in with the same checks.
-    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_current(ctx).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +277,7 @@ mod tests {
 
     #[test]
     fn rotators_are_named_like_their_functions() {
+        use rotor_core::Rotator;
         assert_eq!(Rotator::name(&SingleUser::new()), "mysql-single-user");
         assert_eq!(Rotator::name(&crate::AlternatingUsers::new()), "mysql-multi-user");
     }

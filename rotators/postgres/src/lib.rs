@@ -31,6 +31,18 @@
 //! agree on host, port and database and name the same user (single user) or the `_clone` pair
 //! (alternating users). The master secret must name the child's host and port.
 //!
+//! The default `EXCLUDE_CHARACTERS` is AWS's PostgreSQL one ([`POSTGRES_EXCLUDE_CHARACTERS`]).
+//! Alternating users honour `USERNAME_CHARACTER_LIMIT` (AWS's variable of the MySQL functions)
+//! below PostgreSQL's 63 bytes, and refuse an AWSCURRENT without `masterarn` at createSecret.
+//!
+//! ## Built on rotor-core's engine kit
+//!
+//! [`Postgres`] is the engine (driver, SQLSTATE classification, `session_user` check); the two
+//! rotators are rotor-core's strategies with PostgreSQL's statements ([`PgOwnPassword`],
+//! [`PgAlternatePassword`]). Which credential logs in, the master's checks, the deadline, fault
+//! points and the errors ([`PgError`], named `Postgres…`) are the kit's, shared with every other
+//! engine.
+//!
 //! ## Password format
 //!
 //! rotor reads `password_encryption` in the session that changes the password (the user's own
@@ -162,13 +174,13 @@ pub mod sql;
 mod tls;
 mod verifier;
 
-pub use alternating_users::AlternatingUsers;
+pub use alternating_users::{AlternatingUsers, PgAlternatePassword};
 pub use connect::Session;
 pub use engine::Postgres;
 pub use error::{PgError, PostgresFailure};
 pub use roles::marker_comment;
 pub use secret::{MAX_IDENTIFIER_BYTES, POSTGRES, POSTGRES_EXCLUDE_CHARACTERS};
-pub use single_user::SingleUser;
+pub use single_user::{PgOwnPassword, SingleUser};
 pub use tls::client_config;
 
 #[cfg(test)]

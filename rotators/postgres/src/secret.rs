@@ -3,7 +3,7 @@
 //! are rotor-core's ([`rotor_core::database::check_single_user`] and
 //! [`rotor_core::database::check_alternating`]).
 
-use rotor_core::database::{DatabaseSecret, EngineFamily};
+use rotor_core::database::{DatabaseSecret, EngineFamily, UsernameLimit};
 
 /// AWS's PostgreSQL default for `EXCLUDE_CHARACTERS`: the generic one plus `:`, which would
 /// break a `.pgpass` line.
@@ -18,20 +18,13 @@ pub const POSTGRES: EngineFamily = EngineFamily {
     engines: &["postgres", "aurora-postgresql"],
     default_port: 5432,
     default_dbname: Some(DEFAULT_DBNAME),
-    check_username: check_role_name,
+    max_username: UsernameLimit::bytes(MAX_IDENTIFIER_BYTES),
+    username_rule: "must be a PostgreSQL role name of at most 63 bytes",
 };
 
 /// PostgreSQL's identifier limit (`NAMEDATALEN - 1`). The server silently truncates longer names,
 /// which would make a rotation change a different role than the secret names, so they are refused.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
-
-/// Why `name` cannot be a PostgreSQL role name, if it cannot. rotor-core refuses NUL as well.
-fn check_role_name(name: &str) -> Result<(), &'static str> {
-    if name.len() > MAX_IDENTIFIER_BYTES {
-        return Err("must be a PostgreSQL role name of at most 63 bytes");
-    }
-    Ok(())
-}
 
 /// The database a secret connects to. Parsing with [`POSTGRES`] always fills it in; the default
 /// here only keeps a hand-built secret from connecting to the database named like its user,

@@ -6,6 +6,8 @@ use crate::context::{SecretContext, StepContext};
 use crate::error::RotationError;
 use crate::secret::{FieldError, SecretJson};
 
+use super::username::UsernameLimit;
+
 /// The environment variable that disables TLS for every secret (`disable`), as an explicit,
 /// logged opt-out. Any other value keeps verification on.
 pub const TLS_VARIABLE: &str = "ROTOR_TLS";
@@ -15,9 +17,7 @@ pub const CA_BUNDLE_VARIABLE: &str = "ROTOR_CA_BUNDLE";
 pub const CA_BUNDLE_FIELD: &str = "ssl_ca";
 
 /// The engines one rotator accepts, their defaults, and the rule their user names follow.
-///
-/// Not `PartialEq`: it holds a function pointer, and those do not compare reliably.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineFamily {
     /// Accepted values of the `engine` field.
     pub engines: &'static [&'static str],
@@ -25,10 +25,12 @@ pub struct EngineFamily {
     pub default_port: u16,
     /// The database when the secret has none.
     pub default_dbname: Option<&'static str>,
-    /// The engine's own limit on `username`: why a name cannot be a user of this engine, if it
-    /// cannot, worded to follow `field "username"` (e.g. "must be a user name of at most 80
-    /// characters"). A NUL character is refused for every engine, after this rule.
-    pub check_username: fn(&str) -> Result<(), &'static str>,
+    /// The longest `username` any server of the engine stores. A NUL character is refused for
+    /// every engine as well.
+    pub max_username: UsernameLimit,
+    /// [`max_username`](Self::max_username) in words that follow `field "username"`, for the
+    /// error (e.g. "must be a user name of at most 80 characters").
+    pub username_rule: &'static str,
 }
 
 /// Whether and how connections use TLS.
@@ -133,7 +135,9 @@ impl DatabaseSecret {
             field: "username".into(),
             expected,
         };
-        (family.check_username)(&secret.username).map_err(username_error)?;
+        if !family.max_username.fits(&secret.username) {
+            return Err(username_error(family.username_rule));
+        }
         if secret.username.contains('\0') {
             return Err(username_error("must not contain a NUL character"));
         }
@@ -214,18 +218,12 @@ pub(super) mod tests {
     use super::*;
     use crate::secret::SecretValue;
 
-    fn role_name(name: &str) -> Result<(), &'static str> {
-        if name.len() > 63 {
-            return Err("must be a role name of at most 63 bytes");
-        }
-        Ok(())
-    }
-
     pub(in crate::database) const POSTGRES: EngineFamily = EngineFamily {
         engines: &["postgres", "aurora-postgresql"],
         default_port: 5432,
         default_dbname: Some("postgres"),
-        check_username: role_name,
+        max_username: UsernameLimit::bytes(63),
+        username_rule: "must be a role name of at most 63 bytes",
     };
 
     pub(in crate::database) fn json(text: &str) -> SecretJson {

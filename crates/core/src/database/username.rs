@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::error::{Classify, ErrorClass};
+use crate::settings::InvalidSetting;
 
 /// AWS's environment variable for the longest user name an alternating-users rotation may create.
 pub const USERNAME_CHARACTER_LIMIT: &str = "USERNAME_CHARACTER_LIMIT";
@@ -95,42 +95,34 @@ impl UsernameLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsernameSetting(pub usize);
 
+/// `USERNAME_CHARACTER_LIMIT` is not a positive whole number.
+pub const INVALID_USERNAME_LIMIT: InvalidSetting = InvalidSetting::new(
+    "InvalidSetting.USERNAME_CHARACTER_LIMIT",
+    "a positive whole number",
+);
+
 impl UsernameSetting {
     /// Reads `USERNAME_CHARACTER_LIMIT`: `None` when unset or empty.
-    pub fn from_env() -> Result<Option<Self>, InvalidUsernameLimit> {
+    pub fn from_env() -> Result<Option<Self>, InvalidSetting> {
         Self::parse(std::env::var(USERNAME_CHARACTER_LIMIT).ok().as_deref())
     }
 
     /// Parses a value of `USERNAME_CHARACTER_LIMIT`.
-    pub fn parse(value: Option<&str>) -> Result<Option<Self>, InvalidUsernameLimit> {
+    pub fn parse(value: Option<&str>) -> Result<Option<Self>, InvalidSetting> {
         match value.map(str::trim) {
             None | Some("") => Ok(None),
             Some(text) => match text.parse::<usize>() {
                 Ok(limit) if limit > 0 => Ok(Some(Self(limit))),
-                _ => Err(InvalidUsernameLimit),
+                _ => Err(INVALID_USERNAME_LIMIT),
             },
         }
-    }
-}
-
-/// `USERNAME_CHARACTER_LIMIT` is not a positive whole number.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("USERNAME_CHARACTER_LIMIT must be a positive whole number")]
-pub struct InvalidUsernameLimit;
-
-impl Classify for InvalidUsernameLimit {
-    fn class(&self) -> ErrorClass {
-        ErrorClass::Permanent
-    }
-
-    fn error_type(&self) -> &'static str {
-        "InvalidSetting.USERNAME_CHARACTER_LIMIT"
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classify;
 
     #[test]
     fn limits_count_bytes_or_characters() {

@@ -7,17 +7,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use rotor_core::database::{
-    AlternatingLogin, DatabaseError, DatabaseSecret, Engine, EngineFamily, EngineKit, ErrorTypes, Login,
-    ServerCode, StatementGuard, UsernameLimit, UsernameSetting,
+    AlternatePassword, AlternatingUsers, DatabaseError, DatabaseSecret, Engine, EngineFamily, EngineKit,
+    ErrorTypes, Login, OwnPassword, ServerCode, SingleUser, StatementGuard, UserPair, UsernameLimit,
 };
 use rotor_core::fault::{FaultPoints, InjectedFault};
 use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{
-    Classify, CreateContext, ErrorClass, InMemorySecretsManager, RotationSettings, Rotator, RotatorError,
-    SecretContext, SecretJson, SecretValue, StagingLabel, Step, StepContext, StepOutcome,
-    database_error_types,
+    Classify, ErrorClass, InMemorySecretsManager, RotationSettings, Rotator, RotatorError, SecretJson,
+    SecretValue, StagingLabel, Step, StepContext, StepOutcome, database_error_types,
 };
 use rotor_testkit::harness::Harness;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 /// A toy server: users and their passwords, and what a statement answers when a test says so.
@@ -95,7 +95,8 @@ impl Engine for Toy {
         engines: &["toy"],
         default_port: 7000,
         default_dbname: None,
-        check_username: |_| Ok(()),
+        max_username: UsernameLimit::characters(64),
+        username_rule: "must be a user name of at most 64 characters",
     };
     const ERROR_TYPES: ErrorTypes = database_error_types!("Toy");
     const LOG_TARGETS: &'static [&'static str] = &["toy_driver"];
@@ -120,7 +121,7 @@ impl Engine for Toy {
     ) -> Result<ToySession, DatabaseError<Self>> {
         let server = SERVERS.lock().unwrap().get(login.host()).cloned();
         let user = login.username().to_owned();
-        let password = secrecy::ExposeSecret::expose_secret(login.password()).to_owned();
+        let password = login.password().expose_secret().to_owned();
         let attempt = async {
             let server = server.ok_or("unknown host")?;
             server
@@ -161,69 +162,57 @@ impl Engine for Toy {
     async fn close(_: ToySession) {}
 }
 
-/// Single user on the toy, written with the kit: one statement of its own.
+/// Single user on the toy: the kit's strategy with the toy's one statement.
 #[derive(Debug, Default)]
-struct ToySingleUser {
-    kit: EngineKit<Toy>,
-}
+struct ToyOwnPassword;
 
-impl Rotator for ToySingleUser {
-    fn log_targets(&self) -> &'static [&'static str] {
-        Toy::LOG_TARGETS
-    }
+impl OwnPassword for ToyOwnPassword {
+    type Engine = Toy;
+    const FUNCTION: &'static str = "toy-single-user";
+    const EXCLUDE_CHARACTERS: &'static str = "";
 
-    async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        self.kit.single_user_pending(ctx).await
-    }
-
-    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let login = self.kit.single_user_login(ctx).await?;
-        let password = secrecy::ExposeSecret::expose_secret(&login.pending.password).to_owned();
-        let changed = login
-            .session
-            .set_password(&login.pending.username, &password, false)
-            .await;
-        Toy::close(login.session).await;
-        Ok(changed?)
-    }
-
-    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_pending(ctx).await
-    }
-
-    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_current(ctx).await
+    async fn change_own_password(
+        &self,
+        _: &StepContext<'_>,
+        _: &EngineKit<Toy>,
+        session: &mut ToySession,
+        pending: &DatabaseSecret,
+        _: &SecretString,
+    ) -> Result<(), RotatorError> {
+        let password = pending.password.expose_secret().to_owned();
+        Ok(session.set_password(&pending.username, &password, false).await?)
     }
 }
 
-/// Alternating users on the toy, written with the kit.
+type ToySingleUser = SingleUser<ToyOwnPassword>;
+
+/// Alternating users on the toy: the master creates or updates the pending user.
 #[derive(Debug, Default)]
-struct ToyAlternatingUsers {
-    kit: EngineKit<Toy>,
-    setting: Option<UsernameSetting>,
-}
+struct ToyAlternatePassword;
 
-impl Rotator for ToyAlternatingUsers {
-    async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
-        self.kit.alternating_pending(ctx, self.setting).await
-    }
+impl AlternatePassword for ToyAlternatePassword {
+    type Engine = Toy;
+    type Current = ();
+    const FUNCTION: &'static str = "toy-multi-user";
+    const EXCLUDE_CHARACTERS: &'static str = "";
 
-    async fn set_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        let AlternatingLogin { pending, master, .. } = self.kit.alternating_login(ctx, |_| ()).await?;
-        let password = secrecy::ExposeSecret::expose_secret(&pending.password).to_owned();
-        let changed = master.set_password(&pending.username, &password, true).await;
-        Toy::close(master).await;
-        Ok(changed?)
-    }
+    fn inspect_current(_: &ToySession) {}
 
-    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_pending(ctx).await
-    }
-
-    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_current_and_master(ctx).await
+    async fn set_alternate_password(
+        &self,
+        _: &StepContext<'_>,
+        _: &EngineKit<Toy>,
+        master: &mut ToySession,
+        pending: &DatabaseSecret,
+        _: &UserPair,
+        (): &(),
+    ) -> Result<(), RotatorError> {
+        let password = pending.password.expose_secret().to_owned();
+        Ok(master.set_password(&pending.username, &password, true).await?)
     }
 }
+
+type ToyAlternatingUsers = AlternatingUsers<ToyAlternatePassword>;
 
 fn secret(host: &str, user: &str, password: &str) -> serde_json::Value {
     json!({"engine": "toy", "host": host, "username": user, "password": password, "ssl": false})
@@ -263,9 +252,7 @@ async fn a_single_user_engine_rotates_with_only_its_own_statement() {
         InMemorySecretsManager::new(),
         &secret("single.toy", "app", "initial").to_string(),
         settings(),
-        |faults: FaultPoints| ToySingleUser {
-            kit: EngineKit::new().with_fault_points(faults),
-        },
+        |faults: FaultPoints| ToySingleUser::new().with_fault_points(faults),
     );
 
     harness.rotate().await.unwrap();
@@ -288,7 +275,7 @@ async fn an_auth_class_code_after_login_is_permanent_and_tries_no_older_password
         InMemorySecretsManager::new(),
         &secret("denied.toy", "app", "initial").to_string(),
         settings(),
-        |_| ToySingleUser::default(),
+        |_| ToySingleUser::new(),
     );
     let token = harness.start_rotation();
     harness.step(&token, Step::CreateSecret).await.unwrap();
@@ -365,7 +352,7 @@ async fn alternating_users_refuse_a_secret_without_masterarn_before_storing_anyt
         InMemorySecretsManager::new(),
         &secret("nomaster.toy", "app", "initial").to_string(),
         settings(),
-        |_| ToyAlternatingUsers::default(),
+        |_| ToyAlternatingUsers::new(),
     );
     let token = harness.start_rotation();
 
@@ -387,7 +374,7 @@ async fn a_clone_name_over_the_engines_or_the_configured_limit_is_refused_before
     server("long.toy", &[("admin", "master-pw"), ("application", "initial")]);
     for (setting, limit) in [
         (None, "16 characters"),
-        (Some(UsernameSetting(10)), "10 characters"),
+        (Some(10), "10 characters"),
     ] {
         let (model, master_arn) = model_with_master("long.toy", "master-pw");
         let user = if setting.is_some() {
@@ -397,9 +384,8 @@ async fn a_clone_name_over_the_engines_or_the_configured_limit_is_refused_before
         };
         let mut child = secret("long.toy", user, "initial");
         child["masterarn"] = json!(master_arn);
-        let harness = Harness::new(model, &child.to_string(), settings(), |_| ToyAlternatingUsers {
-            kit: EngineKit::new(),
-            setting,
+        let harness = Harness::new(model, &child.to_string(), settings(), |_| {
+            ToyAlternatingUsers::new().username_limit(setting)
         });
         let token = harness.start_rotation();
 

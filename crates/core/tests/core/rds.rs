@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rotor_core::database::{
-    DatabaseSecret, EngineFamily, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG, verify_master,
+    DatabaseSecret, EngineFamily, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG, UsernameLimit, verify_master,
 };
 use rotor_core::rds::{AwsRds, RdsApi, RdsError};
 use rotor_core::{
@@ -15,15 +15,12 @@ use rotor_core::{
 use rotor_testkit::{MotoServer, RdsManagedMaster};
 use serde_json::json;
 
-fn any_name(_: &str) -> Result<(), &'static str> {
-    Ok(())
-}
-
 const FAMILY: EngineFamily = EngineFamily {
     engines: &["postgres", "aurora-postgresql"],
     default_port: 5432,
     default_dbname: Some("postgres"),
-    check_username: any_name,
+    max_username: UsernameLimit::bytes(63),
+    username_rule: "must be a role name of at most 63 bytes",
 };
 
 /// What an engine's setSecret would connect the master to: host, port, RDS-managed.

@@ -2,6 +2,7 @@
 
 use rotor_core::{SecretValue, Step, StepOutcome};
 use rotor_mysql::{Account, AlternatingUsers};
+use serde_json::json;
 
 use super::support::{Db, Harness, credentials, error_type};
 
@@ -227,7 +228,7 @@ async fn an_unrelated_account_with_the_clone_name_is_never_taken_over() {
         &db,
         "app",
         "initial-pw",
-        AlternatingUsers::new().adopt_existing_clone(true),
+        AlternatingUsers::with_plan(rotor_mysql::MySqlAlternatePassword::new().adopt_existing_clone(true)),
     );
     adopting.rotate().await;
     assert_ne!(
@@ -320,4 +321,51 @@ async fn a_master_in_the_middle_of_its_own_rotation_is_reached_through_its_pendi
     let (user, password) = credentials(&harness.current().await);
     assert_eq!(user, "app_clone");
     assert!(db.logs_in(&user, &password).await);
+}
+
+/// Decided once in rotor-core's kit for every engine: createSecret refuses an AWSCURRENT without
+/// `masterarn`, so nothing is stored for a rotation whose setSecret could never run.
+#[tokio::test]
+async fn a_secret_without_masterarn_is_refused_at_create_secret_and_nothing_is_stored() {
+    let db = Db::start().await;
+    db.create_user("app", "%", "initial-pw").await;
+    let secret = db.secret("app", "initial-pw");
+    let harness = Harness::new(
+        |faults| AlternatingUsers::new().with_fault_points(faults),
+        move |_| secret,
+    );
+    let token = harness.start_rotation();
+
+    let error = harness.step(&token, Step::CreateSecret).await.unwrap_err();
+
+    assert_eq!(error_type(&error), "MalformedSecret", "{error}");
+    assert!(error.to_string().contains("masterarn"), "{error}");
+    assert!(!harness.has_pending_value(&token).await);
+    assert!(harness.faults.log().is_empty(), "no session was opened");
+}
+
+/// The configuration test (testSecret without a pending value) logs in as the master as well.
+#[tokio::test]
+async fn the_configuration_test_refuses_a_master_secret_that_does_not_log_in() {
+    let db = Db::start().await;
+    db.create_user("app", "%", "initial-pw").await;
+    let mut master = db.master_secret();
+    master["password"] = json!("not-the-admin-password");
+    let mut secret = db.secret("app", "initial-pw");
+    let harness = Harness::new(
+        |faults| AlternatingUsers::new().with_fault_points(faults),
+        move |model| {
+            let arn = model
+                .create_secret("master", &SecretValue::new(master.to_string()))
+                .unwrap();
+            secret["masterarn"] = arn.into();
+            secret
+        },
+    );
+    let token = harness.start_rotation();
+
+    let error = harness.step(&token, Step::TestSecret).await.unwrap_err();
+
+    assert_eq!(error_type(&error), "MasterRefused", "{error}");
+    assert!(db.logs_in("app", "initial-pw").await, "nothing changed");
 }

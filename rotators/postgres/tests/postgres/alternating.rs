@@ -312,3 +312,34 @@ async fn a_username_too_long_for_its_clone_is_refused_at_create_secret() {
     );
     assert!(harness.faults.log().is_empty(), "no database contact");
 }
+
+/// Decided once in rotor-core's kit for every engine: the configuration test of alternating users
+/// (testSecret without a pending value) logs in as the master as well as with AWSCURRENT, so a
+/// master secret that could never rotate this child fails before the first setSecret.
+#[tokio::test]
+async fn the_configuration_test_logs_in_as_the_master_too() {
+    let db = Db::start().await;
+    db.create_rds_master("master", MASTER).await;
+    db.create_user_as("master", "app", INITIAL, "").await;
+    let working = harness_for(&db, "app", INITIAL, MASTER);
+    let token = working.start_rotation();
+    assert_eq!(
+        working.step(&token, Step::TestSecret).await.unwrap(),
+        StepOutcome::ConfigurationTested
+    );
+    assert_eq!(
+        working
+            .faults
+            .log()
+            .iter()
+            .filter(|label| label.starts_with("connect:"))
+            .collect::<Vec<_>>(),
+        ["connect:current", "connect:master"]
+    );
+
+    let wrong_master = harness_for(&db, "app", INITIAL, "not-the-master-password");
+    let token = wrong_master.start_rotation();
+    let error = wrong_master.step(&token, Step::TestSecret).await.unwrap_err();
+    assert_eq!(error_type(&error), "MasterRefused", "{error}");
+    assert!(db.can_login("app", INITIAL).await, "nothing changed");
+}
