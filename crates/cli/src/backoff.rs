@@ -91,8 +91,6 @@ impl Pacer {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "test code fails loudly")]
-
     use super::*;
 
     #[test]

@@ -68,7 +68,10 @@ fn init_logging() {
 
     if let Ok(requested) = std::env::var("RUST_LOG") {
         let _already_set = tracing_subscriber::registry()
-            .with(rotor_core::logging::filter(&requested, &rotators::driver_log_targets()))
+            .with(rotor_core::logging::filter(
+                &requested,
+                &rotators::driver_log_targets(),
+            ))
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init();
     }

@@ -12,7 +12,11 @@ use rotor_hmac_key::HmacKeyRotator;
 /// The database drivers' log targets of every rotator this binary can run, for core's log
 /// filter to cap (they would log statements, and so passwords, at DEBUG).
 pub(crate) fn driver_log_targets() -> Vec<&'static str> {
-    [rotor_postgres::Postgres::LOG_TARGETS, rotor_mysql::MySql::LOG_TARGETS].concat()
+    [
+        rotor_postgres::Postgres::LOG_TARGETS,
+        rotor_mysql::MySql::LOG_TARGETS,
+    ]
+    .concat()
 }
 
 /// A rotator this binary can run.

@@ -186,8 +186,6 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "test code fails loudly")]
-
     use super::*;
     use rotor_core::SecretValue;
 

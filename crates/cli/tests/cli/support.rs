@@ -260,8 +260,9 @@ impl StubEndpoint {
                         Ok(read) => request.extend_from_slice(&chunk[..read]),
                     }
                 }
-                let _ = std::io::Write::write_all(&mut stream, response.as_bytes());
+                // Counted before answering, so a client that has its answer sees the count.
                 counting.fetch_add(1, Ordering::Relaxed);
+                let _ = std::io::Write::write_all(&mut stream, response.as_bytes());
             }
         });
         Self {
@@ -276,7 +277,7 @@ impl StubEndpoint {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Requests answered so far.
+    /// Requests received so far (each is answered).
     pub fn served(&self) -> usize {
         self.served.load(std::sync::atomic::Ordering::Relaxed)
     }
