@@ -37,6 +37,9 @@
 //!   [`PostgresOptions::md5_passwords`] runs a server that stores md5 and asks TCP clients for md5.
 //! - **Fast.** `initdb` and `mariadb-install-db` run once per machine and version into a cached template that is
 //!   copied per server (built under a file lock, renamed into place when complete).
+//! - **One server type.** [`PostgresServer`], [`MariaDbServer`] and [`MotoServer`] are [`Server`] with a kind
+//!   each, so what every server has (address, port, CA, process, directory, stop) is written once and each
+//!   launcher holds only what is its own.
 //! - **Leak-proof.** Dropping a server stops it and deletes its directory, also while a test panics. A process
 //!   that is killed outright runs no destructor, so every server also has a watchdog process that notices its
 //!   starter's death (a pipe closes) and does the same cleanup.
@@ -64,14 +67,17 @@ mod moto;
 mod postgres;
 mod secret;
 mod server;
+mod throwaway;
 mod tls;
 
 pub use error::LaunchError;
-pub use mariadb::{MariaDbOptions, MariaDbServer};
-pub use moto::{MOTO_SERVER_ENV, MotoServer};
+pub use mariadb::{MariaDb, MariaDbOptions, MariaDbServer};
+pub use moto::{MOTO_SERVER_ENV, Moto, MotoServer};
 pub use postgres::{
-    POSTGRES_BIN_DIR_ENV, PostgresInstallation, PostgresOptions, PostgresServer, postgres_installations,
+    POSTGRES_BIN_DIR_ENV, Postgres, PostgresInstallation, PostgresOptions, PostgresServer,
+    postgres_installations,
 };
+pub use throwaway::Server;
 pub use tls::{TestCa, TlsError, TlsFiles};
 
 #[cfg(test)]

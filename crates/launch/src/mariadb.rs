@@ -9,12 +9,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use secrecy::{ExposeSecret as _, SecretString};
+
 use crate::LaunchError;
 use crate::secret::aws_secret;
 use crate::server::{
     LOCALHOST, OsAccount, Running, ScratchDir, ServerCommand, StopSignal, cached_template, command_as,
     copy_tree, find_program, random_password, read_text, run, spawn_until_ready, start_on_free_port,
 };
+use crate::throwaway::Server;
 use crate::tls::{TestCa, TlsFiles};
 
 const SERVER: &str = "MariaDB";
@@ -42,31 +45,29 @@ impl MariaDbOptions {
     }
 
     /// Requires TLS on every TCP connection (`require_secure_transport`), with a certificate for `localhost`
-    /// and `127.0.0.1` signed by a CA made for this server; see [`MariaDbServer::ca_cert_path`].
+    /// and `127.0.0.1` signed by a CA made for this server; see [`Server::ca_cert_path`].
     pub fn tls(mut self, required: bool) -> Self {
         self.tls = required;
         self
     }
 }
 
-/// A running throwaway MariaDB server. Dropping it stops the server and deletes all its files.
-pub struct MariaDbServer {
-    running: Running,
+/// A running throwaway MariaDB server (see [`Server`] for what every server offers). Dropping it stops the
+/// server and deletes all its files.
+pub type MariaDbServer = Server<MariaDb>;
+
+/// What is MariaDB's own in a [`MariaDbServer`]: its client, the socket account and the `admin` password.
+#[derive(Debug)]
+pub struct MariaDb {
     client: PathBuf,
     socket_user: String,
-    port: u16,
-    password: String,
-    tls: Option<(TestCa, TlsFiles)>,
+    /// `Debug` prints `[REDACTED]`.
+    password: SecretString,
 }
 
 impl fmt::Debug for MariaDbServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MariaDbServer")
-            .field("port", &self.port)
-            .field("dir", &self.running.dir())
-            .field("password", &"[REDACTED]")
-            .field("tls", &self.tls.is_some())
-            .finish_non_exhaustive()
+        self.debug_as("MariaDbServer", f)
     }
 }
 
@@ -131,53 +132,35 @@ impl MariaDbServer {
 
         let server = Self {
             running: Running::new(process, dir),
-            client,
-            socket_user,
             port,
-            password: random_password(),
             tls,
+            kind: MariaDb {
+                client,
+                socket_user,
+                password: SecretString::from(random_password()),
+            },
         };
         server
             .admin_sql(&format!(
                 "CREATE USER '{ADMIN}'@'%' IDENTIFIED BY '{password}';\n\
                  GRANT ALL PRIVILEGES ON *.* TO '{ADMIN}'@'%' WITH GRANT OPTION;\n",
-                password = server.password
+                password = server.kind.password.expose_secret()
             ))
             .await?;
         tracing::debug!(port, dir = %server.running.dir().display(), tls = server.tls.is_some(), "MariaDB ready");
         Ok(server)
     }
 
-    /// The address the server listens on: always `127.0.0.1`.
-    pub fn host(&self) -> &'static str {
-        LOCALHOST
-    }
-
-    /// The TCP port the server listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
     /// The `admin` account's name and password: every privilege, `WITH GRANT OPTION`, from any host, over TCP
     /// (with TLS, if the server requires it).
     pub fn admin(&self) -> (&str, &str) {
-        (ADMIN, &self.password)
+        (ADMIN, self.kind.password.expose_secret())
     }
 
     /// The server's private unix socket, where the test process's OS account logs in as itself (`root` when the
     /// tests run as root) without a password.
     pub fn socket_path(&self) -> PathBuf {
         self.paths().socket()
-    }
-
-    /// The CA certificate that signed the server's certificate (PEM), when the server requires TLS.
-    pub fn ca_cert_pem(&self) -> Option<&str> {
-        self.tls.as_ref().map(|(ca, _)| ca.ca_cert_pem())
-    }
-
-    /// The file holding [`MariaDbServer::ca_cert_pem`], for `--ssl-ca`, when the server requires TLS.
-    pub fn ca_cert_path(&self) -> Option<&Path> {
-        self.tls.as_ref().map(|(_, files)| files.ca_cert())
     }
 
     /// The general query log so far: every connection and every statement, verbatim.
@@ -203,11 +186,11 @@ impl MariaDbServer {
     /// # Errors
     /// [`LaunchError::CommandFailed`] with the client's error message when a statement fails.
     pub async fn mariadb(&self, sql: &str) -> Result<String, LaunchError> {
-        let mut command = Command::new(&self.client);
+        let mut command = Command::new(&self.kind.client);
         command
             .arg("--no-defaults")
             .arg(format!("--socket={}", self.socket_path().display()))
-            .arg(format!("--user={}", self.socket_user))
+            .arg(format!("--user={}", self.kind.socket_user))
             .args(["--batch", "--skip-column-names"]);
         run(command, Some(sql)).await
     }
@@ -232,26 +215,7 @@ impl MariaDbServer {
 
     /// [`secret_json`](Self::secret_json) of the `admin` account: a master secret for alternating users.
     pub fn admin_secret_json(&self) -> serde_json::Value {
-        self.secret_json(ADMIN, &self.password)
-    }
-
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.running.pid()
-    }
-
-    /// The temporary directory holding the data directory, socket, logs and certificates; gone after a stop.
-    pub fn work_dir(&self) -> &Path {
-        self.running.dir()
-    }
-
-    /// Stops the server and deletes its files, reporting a failure to delete them. Dropping the server does the
-    /// same but can only log that failure.
-    ///
-    /// # Errors
-    /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(self) -> Result<(), LaunchError> {
-        self.running.stop()
+        self.secret_json(ADMIN, self.kind.password.expose_secret())
     }
 
     fn paths(&self) -> ServerPaths<'_> {

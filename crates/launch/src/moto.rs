@@ -4,6 +4,7 @@
 //! value under the same token, `GetSecretValue` without a stage can return a stale version, ...); tests must not
 //! depend on those behaviours.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,6 +12,7 @@ use crate::server::{
     LOCALHOST, Running, ScratchDir, ServerCommand, StopSignal, find_program, is_executable,
     spawn_until_ready, start_on_free_port,
 };
+use crate::throwaway::Server;
 use crate::{LaunchError, http};
 
 const SERVER: &str = "moto";
@@ -18,11 +20,18 @@ const SERVER: &str = "moto";
 /// Environment variable naming the `moto_server` executable to run.
 pub const MOTO_SERVER_ENV: &str = "ROTOR_MOTO_SERVER";
 
-/// A running throwaway moto server. Dropping it stops the server and deletes its log.
+/// A running throwaway moto server (see [`Server`] for what every server offers). Dropping it stops the server
+/// and deletes its log.
+pub type MotoServer = Server<Moto>;
+
+/// What is moto's own in a [`MotoServer`]: nothing beyond what every server has.
 #[derive(Debug)]
-pub struct MotoServer {
-    running: Running,
-    port: u16,
+pub struct Moto;
+
+impl fmt::Debug for MotoServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.debug_as("MotoServer", f)
+    }
 }
 
 impl MotoServer {
@@ -61,17 +70,14 @@ impl MotoServer {
         Ok(Self {
             running: Running::new(process, dir),
             port,
+            tls: None,
+            kind: Moto,
         })
     }
 
     /// The endpoint URL for an AWS SDK client, e.g. `http://127.0.0.1:41234`.
     pub fn endpoint(&self) -> String {
         format!("http://{LOCALHOST}:{}", self.port)
-    }
-
-    /// The TCP port moto listens on.
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     /// Forgets every resource moto holds (`POST /moto-api/reset`), so one server can serve several tests.
@@ -96,25 +102,6 @@ impl MotoServer {
     /// [`LaunchError::Io`] when the log cannot be read.
     pub fn log(&self) -> Result<String, LaunchError> {
         self.running.read("moto.log")
-    }
-
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.running.pid()
-    }
-
-    /// The temporary directory holding moto's log; gone after a stop.
-    pub fn work_dir(&self) -> &Path {
-        self.running.dir()
-    }
-
-    /// Stops the server and deletes its log, reporting a failure to delete it. Dropping the server does the
-    /// same but can only log that failure.
-    ///
-    /// # Errors
-    /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(self) -> Result<(), LaunchError> {
-        self.running.stop()
     }
 }
 

@@ -13,12 +13,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use secrecy::{ExposeSecret as _, SecretString};
+
 use crate::LaunchError;
 use crate::secret::aws_secret;
 use crate::server::{
     LOCALHOST, OsAccount, Running, ScratchDir, ServerCommand, StopSignal, cached_template, command_as,
     copy_tree, find_program, is_executable, random_password, run, spawn_until_ready, start_on_free_port,
 };
+use crate::throwaway::Server;
 use crate::tls::{TestCa, TlsFiles};
 
 use installations::{PACKAGED_VERSIONS, searched_places};
@@ -52,7 +55,7 @@ impl PostgresOptions {
     }
 
     /// Requires TLS on every TCP connection (`hostssl` accepted, `hostnossl` rejected), with a certificate for
-    /// `localhost` and `127.0.0.1` signed by a CA made for this server; see [`PostgresServer::ca_cert_path`].
+    /// `localhost` and `127.0.0.1` signed by a CA made for this server; see [`Server::ca_cert_path`].
     pub fn tls(mut self, required: bool) -> Self {
         self.tls = required;
         self
@@ -81,26 +84,23 @@ impl PostgresOptions {
     }
 }
 
-/// A running throwaway PostgreSQL server. Dropping it stops the server and deletes all its files.
-pub struct PostgresServer {
-    running: Running,
+/// A running throwaway PostgreSQL server (see [`Server`] for what every server offers). Dropping it stops the
+/// server and deletes all its files.
+pub type PostgresServer = Server<Postgres>;
+
+/// What is PostgreSQL's own in a [`PostgresServer`]: its binaries, version, socket and superuser password.
+#[derive(Debug)]
+pub struct Postgres {
     bin_dir: PathBuf,
     major: u32,
     socket_dir: PathBuf,
-    port: u16,
-    password: String,
-    tls: Option<(TestCa, TlsFiles)>,
+    /// `Debug` prints `[REDACTED]`.
+    password: SecretString,
 }
 
 impl fmt::Debug for PostgresServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresServer")
-            .field("port", &self.port)
-            .field("major", &self.major)
-            .field("dir", &self.running.dir())
-            .field("password", &"[REDACTED]")
-            .field("tls", &self.tls.is_some())
-            .finish_non_exhaustive()
+        self.debug_as("PostgresServer", f)
     }
 }
 
@@ -183,62 +183,44 @@ impl PostgresServer {
 
         let server = Self {
             running: Running::new(process, dir),
-            bin_dir,
-            major,
-            socket_dir,
             port,
-            password: random_password(),
             tls,
+            kind: Postgres {
+                bin_dir,
+                major,
+                socket_dir,
+                password: SecretString::from(random_password()),
+            },
         };
         server
             .admin_sql(&format!(
                 "ALTER ROLE {SUPERUSER} PASSWORD '{}';\n",
-                server.password
+                server.kind.password.expose_secret()
             ))
             .await?;
         tracing::debug!(port, dir = %server.running.dir().display(), tls = server.tls.is_some(), "PostgreSQL ready");
         Ok(server)
     }
 
-    /// The address the server listens on: always `127.0.0.1`.
-    pub fn host(&self) -> &'static str {
-        LOCALHOST
-    }
-
-    /// The TCP port the server listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
     /// The superuser's name and password, which work over TCP (with TLS, if the server requires it).
     pub fn superuser(&self) -> (&str, &str) {
-        (SUPERUSER, &self.password)
+        (SUPERUSER, self.kind.password.expose_secret())
     }
 
     /// The private directory holding the server's unix socket, where the superuser is trusted without a
     /// password. Pass it as `host` to a client to connect through the socket.
     pub fn socket_dir(&self) -> &Path {
-        &self.socket_dir
+        &self.kind.socket_dir
     }
 
     /// The directory of the PostgreSQL binaries in use, which also holds the matching `psql`.
     pub fn bin_dir(&self) -> &Path {
-        &self.bin_dir
+        &self.kind.bin_dir
     }
 
     /// The server's major version, e.g. `15`.
     pub fn major(&self) -> u32 {
-        self.major
-    }
-
-    /// The CA certificate that signed the server's certificate (PEM), when the server requires TLS.
-    pub fn ca_cert_pem(&self) -> Option<&str> {
-        self.tls.as_ref().map(|(ca, _)| ca.ca_cert_pem())
-    }
-
-    /// The file holding [`PostgresServer::ca_cert_pem`], for `sslrootcert=`, when the server requires TLS.
-    pub fn ca_cert_path(&self) -> Option<&Path> {
-        self.tls.as_ref().map(|(_, files)| files.ca_cert())
+        self.kind.major
     }
 
     /// The server log so far: every connection and every statement (`log_connections`, `log_statement=all`).
@@ -255,14 +237,14 @@ impl PostgresServer {
     /// # Errors
     /// [`LaunchError::CommandFailed`] with psql's error message when a statement fails.
     pub async fn psql(&self, sql: &str) -> Result<String, LaunchError> {
-        let mut command = Command::new(self.bin_dir.join("psql"));
+        let mut command = Command::new(self.kind.bin_dir.join("psql"));
         // The caller's PGHOST, PGSSLMODE, ... must not redirect or reconfigure this connection.
         for (name, _) in std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("PG")) {
             command.env_remove(name);
         }
         command
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
-            .arg(&self.socket_dir)
+            .arg(&self.kind.socket_dir)
             .arg("-p")
             .arg(self.port.to_string())
             .args(["-U", SUPERUSER, "-d", "postgres"]);
@@ -295,26 +277,7 @@ impl PostgresServer {
 
     /// [`secret_json`](Self::secret_json) of the superuser: a master secret for alternating users.
     pub fn superuser_secret_json(&self) -> serde_json::Value {
-        self.secret_json(SUPERUSER, &self.password)
-    }
-
-    /// The postmaster's process id.
-    pub fn pid(&self) -> u32 {
-        self.running.pid()
-    }
-
-    /// The temporary directory holding the data directory, socket, log and certificates; gone after a stop.
-    pub fn work_dir(&self) -> &Path {
-        self.running.dir()
-    }
-
-    /// Stops the server (fast shutdown) and deletes its files, reporting a failure to delete them.
-    /// Dropping the server does the same but can only log that failure.
-    ///
-    /// # Errors
-    /// [`LaunchError::Io`] when the directory cannot be removed.
-    pub fn stop(self) -> Result<(), LaunchError> {
-        self.running.stop()
+        self.secret_json(SUPERUSER, self.kind.password.expose_secret())
     }
 }
 
