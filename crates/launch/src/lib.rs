@@ -9,12 +9,13 @@
 //! stub, with the AWS SDK configuration and `tracing-subscriber` features they bring. A release binary has no use
 //! for any of that, so the launchers live here and the test kit re-exports them.
 //!
-//! A cargo feature on the test kit (or a `demo` feature on the CLI) was the other way. It would not keep the test
-//! kit out of the shipped binary: the demo is part of that binary, so the feature would have to be on for it, and
-//! cargo unifies features across every package built together, so a workspace build would switch on whatever the
-//! tests enable. A crate boundary is one that `cargo tree -p rotor-cli -e normal,build` can check. This crate
-//! depends on neither rotor-core nor the AWS SDK: it starts programs, speaks a little HTTP to moto and writes
-//! secret JSON.
+//! A cargo feature on the test kit (launchers only for the CLI, everything for tests) was the other way, but
+//! cargo builds a package once per invocation with the union of the features its dependents ask for:
+//! `cargo test --workspace`, or any build of the CLI together with a crate whose tests use the whole kit, would
+//! link the whole kit into the `rotor` binary it builds. A `demo` feature on the CLI would not help either: the demo is part of
+//! the shipped binary, so the feature would be on in every release. A crate boundary holds in every build, and
+//! `cargo tree -p rotor-cli -e normal,build` checks it. This crate depends on neither rotor-core nor the AWS SDK:
+//! it starts programs, speaks a little HTTP to moto and writes secret JSON.
 //!
 //! # Design
 //!
