@@ -8,7 +8,7 @@
 //!   [`TrustedRoots`]);
 //! - which versions form a rotation: the same user on the same connection, or the `_clone` pair
 //!   ([`check_single_user`], [`check_alternating`], [`PairMismatch`]);
-//! - the order in which stored credentials are tried ([`login_with_fallback`]), for the user
+//! - the order in which stored credentials are tried ([`CredentialSource`]), for the user
 //!   itself and for the master of alternating users, whose secret is read, completed from RDS
 //!   and checked against the child here ([`read_master`], [`verify_master`]);
 //! - one error type for what every engine shares ([`DatabaseError`]), one path for every
@@ -164,20 +164,15 @@ mod username;
 
 pub use engine::{Engine, Login};
 pub use error::{DatabaseError, ErrorTypes, ServerCode};
-pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT, login_with_fallback};
+pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT};
 pub use guard::StatementGuard;
 pub use hosts::HostOverrides;
 pub use kit::{AlternatingLogin, EngineKit};
-pub use master::{
-    MASTER_LABEL, MASTER_PENDING_LABEL, MasterRefused, MasterSecret, VerifiedMaster, master_login,
-    read_master, verify_master,
-};
+pub use master::{MasterRefused, MasterSecret, VerifiedMaster, read_master, verify_master};
 pub use master_target::{MasterTargetError, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG};
-pub use pair::{
-    CLONE_SUFFIX, PairMismatch, UserPair, alternate_username, check_alternating, check_single_user,
-};
+pub use pair::{CLONE_SUFFIX, PairMismatch, UserPair, check_alternating, check_single_user};
 pub use secret::{CA_BUNDLE_FIELD, CA_BUNDLE_VARIABLE, DatabaseSecret, EngineFamily, TLS_VARIABLE, TlsMode};
-pub use single_user::{SingleUserLogin, single_user_login, single_user_pending};
+pub use single_user::SingleUserLogin;
 pub use strategy::{AlternatePassword, AlternatingUsers, OwnPassword, SingleUser};
 pub use tls::{CaBundleError, RDS_ROOTS_PEM, TrustedRoots};
 pub use username::{

@@ -98,14 +98,6 @@ pub enum MySqlFailure {
         /// What could not be parsed.
         reason: &'static str,
     },
-    /// An environment variable of the Lambda function has a value rotor does not understand.
-    #[error("{variable} must be {expected}")]
-    InvalidSetting {
-        /// The variable.
-        variable: &'static str,
-        /// The accepted values.
-        expected: &'static str,
-    },
 }
 
 impl From<MySqlFailure> for MySqlError {
@@ -134,15 +126,6 @@ pub(crate) fn server_error_class(code: &ServerCode) -> ErrorClass {
     }
 }
 
-/// `InvalidSetting.<VARIABLE>`, the scheme every rotor function reports configuration errors in.
-fn invalid_setting_type(variable: &str) -> &'static str {
-    match variable {
-        rotor_core::database::USERNAME_CHARACTER_LIMIT => "InvalidSetting.USERNAME_CHARACTER_LIMIT",
-        crate::single_user::PasswordRetention::VARIABLE => "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION",
-        _ => "InvalidSetting",
-    }
-}
-
 impl Classify for MySqlFailure {
     fn class(&self) -> ErrorClass {
         ErrorClass::Permanent
@@ -159,7 +142,6 @@ impl Classify for MySqlFailure {
             Self::OtherHostRow { .. } => "MySqlOtherHostRow",
             Self::MasterInPair { .. } => "MySqlMasterInPair",
             Self::GrantsNotUnderstood { .. } => "MySqlGrantsNotUnderstood",
-            Self::InvalidSetting { variable, .. } => invalid_setting_type(variable),
         }
     }
 }
@@ -170,25 +152,6 @@ mod tests {
 
     fn class(number: u16) -> ErrorClass {
         server_error_class(&ServerCode::numbered(number, "HY000"))
-    }
-
-    #[test]
-    fn invalid_settings_name_their_variable_in_the_error_type() {
-        let invalid = |variable| {
-            MySqlError::from(MySqlFailure::InvalidSetting {
-                variable,
-                expected: "a positive whole number",
-            })
-        };
-        assert_eq!(
-            invalid("USERNAME_CHARACTER_LIMIT").error_type(),
-            "InvalidSetting.USERNAME_CHARACTER_LIMIT"
-        );
-        assert_eq!(
-            invalid("ROTOR_MYSQL_PASSWORD_RETENTION").error_type(),
-            "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION"
-        );
-        assert_eq!(invalid("USERNAME_CHARACTER_LIMIT").class(), ErrorClass::Permanent);
     }
 
     #[test]

@@ -294,5 +294,10 @@ mod tests {
             Some(PasswordRetention::DiscardOld)
         );
         assert_eq!(PasswordRetention::parse("sometimes"), None);
+        assert_eq!(
+            rotor_core::Classify::error_type(&INVALID_RETENTION),
+            "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION"
+        );
+        assert_eq!(INVALID_RETENTION.variable(), PasswordRetention::VARIABLE);
     }
 }

@@ -56,7 +56,8 @@ impl fmt::Display for ServerCode {
 }
 
 /// The Lambda `errorType` of each shared variant for one engine. Build it with
-/// [`database_error_types!`], which prefixes every name with the engine's.
+/// [`database_error_types!`](crate::database_error_types), which prefixes every name with the
+/// engine's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ErrorTypes {
     /// [`DatabaseError::AuthFailed`].

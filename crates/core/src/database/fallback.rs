@@ -73,7 +73,7 @@ impl Classify for NoWorkingCredential {
 /// once, so a network fault is never mistaken for a wrong password. Current comes first, so a
 /// healthy rotation never fails a login; older versions are read only when needed, recovering a
 /// password set by a rotation that was later cancelled.
-pub async fn login_with_fallback<T, F, Fut>(
+pub(crate) async fn login_with_fallback<T, F, Fut>(
     ctx: &StepContext<'_>,
     mut login: F,
 ) -> Result<(CredentialSource, T), RotatorError>

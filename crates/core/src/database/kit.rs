@@ -158,7 +158,11 @@ impl<E: Engine> EngineKit<E> {
         }
     }
 
-    /// A session as the master user on the master's own target (see [`master_login`]).
+    /// A session as the master user on the master's own target: with the master's AWSCURRENT,
+    /// then, only when that is refused, with its AWSPENDING (the master is itself mid-rotation),
+    /// which is used only when it connects exactly as its AWSCURRENT does. Nothing of the
+    /// child's (its database, `ssl` or `ssl_ca`) reaches the master's session. When every master
+    /// credential is refused the error is [`MasterRefused`](super::MasterRefused).
     pub async fn master_session(
         &self,
         ctx: &SecretContext<'_>,
@@ -179,8 +183,11 @@ impl<E: Engine> EngineKit<E> {
         single_user_pending(ctx, &E::FAMILY).await
     }
 
-    /// setSecret's login for a single user (see [`single_user_login`]): AWSCURRENT, AWSPENDING,
-    /// AWSPREVIOUS, then recent versions, each only on AWSPENDING's own connection.
+    /// setSecret's login for a single user: AWSPENDING and AWSCURRENT must name the same user on
+    /// the same connection; then AWSCURRENT, AWSPENDING, AWSPREVIOUS and the newest unlabelled
+    /// versions are tried in that order, each only when it was recorded for AWSPENDING's own
+    /// host, port, database and TLS settings, so no stored password is sent anywhere else. Only
+    /// a refused login moves on to the next one.
     pub async fn single_user_login(
         &self,
         ctx: &StepContext<'_>,

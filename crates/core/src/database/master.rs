@@ -13,9 +13,9 @@ use super::pair::{PairMismatch, check_master_user, same_connection};
 use super::secret::{DatabaseSecret, EngineFamily};
 
 /// The label of a login with the master's AWSCURRENT, for logs, errors and fault points.
-pub const MASTER_LABEL: &str = "master";
+pub(crate) const MASTER_LABEL: &str = "master";
 /// The label of a login with the master's AWSPENDING.
-pub const MASTER_PENDING_LABEL: &str = "master-pending";
+pub(crate) const MASTER_PENDING_LABEL: &str = "master-pending";
 
 /// The master secret named by the `masterarn` field of AWSCURRENT, at its AWSCURRENT version.
 #[derive(Debug, Clone)]
@@ -61,7 +61,8 @@ impl Classify for MasterRefused {
 }
 
 /// The master secret's AWSCURRENT, completed from RDS when it is RDS-managed and checked against
-/// the child: what [`master_login`] logs in with. Built by [`verify_master`].
+/// the child: what [`EngineKit::master_session`](super::EngineKit::master_session) logs in with.
+/// Built by [`verify_master`].
 #[derive(Debug, Clone)]
 pub struct VerifiedMaster {
     arn: String,
@@ -152,7 +153,7 @@ pub async fn verify_master(
 /// used only when it connects exactly as its AWSCURRENT does. Only an [`ErrorClass::AuthFailure`]
 /// moves on to AWSPENDING; when every master credential is refused the error is
 /// [`MasterRefused`].
-pub async fn master_login<T, F, Fut>(
+pub(crate) async fn master_login<T, F, Fut>(
     ctx: &SecretContext<'_>,
     master: &VerifiedMaster,
     mut login: F,

@@ -10,7 +10,7 @@ pub const CLONE_SUFFIX: &str = "_clone";
 
 /// The other user of an alternating pair: `name` ↔ `name_clone`. Whether the result fits the
 /// engine is the caller's check (see [`UsernameLimit`](super::UsernameLimit)).
-pub fn alternate_username(username: &str) -> String {
+pub(crate) fn alternate_username(username: &str) -> String {
     match username.strip_suffix(CLONE_SUFFIX) {
         Some(original) if !original.is_empty() => original.to_owned(),
         _ => format!("{username}{CLONE_SUFFIX}"),

@@ -17,7 +17,7 @@ use super::secret::{DatabaseSecret, EngineFamily};
 /// is a valid secret of `family`, so that a malformed secret fails here and nothing is stored.
 ///
 /// Second run: core finds the pending value and does not call this.
-pub async fn single_user_pending(
+pub(crate) async fn single_user_pending(
     ctx: &CreateContext<'_>,
     family: &EngineFamily,
 ) -> Result<SecretJson, RotatorError> {
@@ -27,7 +27,7 @@ pub async fn single_user_pending(
     Ok(pending)
 }
 
-/// What [`single_user_login`] found.
+/// What [`EngineKit::single_user_login`](super::EngineKit::single_user_login) found.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct SingleUserLogin<T> {
@@ -54,7 +54,7 @@ pub struct SingleUserLogin<T> {
 /// older password. A version that fails these checks, or is not a valid secret of `family`,
 /// counts as refused and is skipped without a login attempt. Logs when AWSPENDING already works
 /// and when an older version had to be used.
-pub async fn single_user_login<T, F, Fut>(
+pub(crate) async fn single_user_login<T, F, Fut>(
     ctx: &StepContext<'_>,
     family: &EngineFamily,
     mut login: F,
