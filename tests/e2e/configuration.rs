@@ -7,7 +7,7 @@ use rotor_testkit::MotoServer;
 use serde_json::json;
 
 use super::bootstrap::Launch;
-use super::lambdas::{HMAC_KEY, MYSQL_MULTI_USER, MYSQL_SINGLE_USER};
+use super::lambdas::{HMAC_KEY, MYSQL_MULTI_USER, MYSQL_SINGLE_USER, POSTGRES_MULTI_USER};
 use super::rotation::{Function, ROTATION_TOKEN, STEPS, Secrets, leaked, new_token};
 
 /// A real 32-byte key, base64.
@@ -74,6 +74,11 @@ async fn an_engine_setting_the_rotator_refuses_is_answered_the_same_way() {
             MYSQL_SINGLE_USER,
             &[("ROTOR_MYSQL_PASSWORD_RETENTION", "sometimes")][..],
             "InvalidSetting.ROTOR_MYSQL_PASSWORD_RETENTION",
+        ),
+        (
+            POSTGRES_MULTI_USER,
+            &[("USERNAME_CHARACTER_LIMIT", "0")][..],
+            "InvalidSetting.USERNAME_CHARACTER_LIMIT",
         ),
     ] {
         refuses_every_step(&moto, bin, settings, error_type, &initial).await;
