@@ -6,7 +6,7 @@
 //! so no test here sends a request anywhere. Where the credentials cannot be loaded the run
 //! stops at "no AWS credentials", after the same first line.
 
-use super::support::{Sandbox, hmac_secret};
+use super::support::{Sandbox, hmac_secret, unused_port};
 
 /// Runs `rotor secret create app/key` with `variables` and returns the first stderr line and
 /// whether the local store was written.
@@ -23,7 +23,10 @@ fn first_line(sandbox: &Sandbox, variables: &[(&str, &str)]) -> (String, bool) {
 
 #[test]
 fn each_credential_variable_chooses_aws() {
-    let cases: [(&str, &[(&str, &str)]); 3] = [
+    // A container credentials endpoint on a loopback port nothing listens on (the relative form
+    // would name the ECS link-local address, which tests never call).
+    let container = format!("http://127.0.0.1:{}/credentials", unused_port());
+    let cases: [(&str, &[(&str, &str)]); 4] = [
         (
             "AWS_ACCESS_KEY_ID",
             &[
@@ -35,6 +38,10 @@ fn each_credential_variable_chooses_aws() {
         (
             "AWS_WEB_IDENTITY_TOKEN_FILE",
             &[("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token")],
+        ),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &[("AWS_CONTAINER_CREDENTIALS_FULL_URI", &container)],
         ),
     ];
     for (variable, set) in cases {
