@@ -100,8 +100,8 @@ impl AccessError {
             }
             Self::AccessDenied { .. } => {
                 "check the IAM permissions of these credentials: secretsmanager:DescribeSecret, \
-                 GetSecretValue, PutSecretValue, UpdateSecretVersionStage, ListSecretVersionIds (and \
-                 kms:Decrypt for a customer managed key)"
+                 GetSecretValue, PutSecretValue, UpdateSecretVersionStage, ListSecretVersionIds, \
+                 ListSecrets for --all (and kms:Decrypt for a customer managed key)"
                     .to_owned()
             }
             Self::NoRegion => {

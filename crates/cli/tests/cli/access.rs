@@ -110,8 +110,8 @@ async fn access_denied_is_its_own_error_with_exit_code_6() {
                 format!("store: {} in us-east-1 (--store aws)", moto.endpoint()),
                 error,
                 "  what to do: check the IAM permissions of these credentials: secretsmanager:DescribeSecret, \
-                 GetSecretValue, PutSecretValue, UpdateSecretVersionStage, ListSecretVersionIds (and \
-                 kms:Decrypt for a customer managed key)"
+                 GetSecretValue, PutSecretValue, UpdateSecretVersionStage, ListSecretVersionIds, \
+                 ListSecrets for --all (and kms:Decrypt for a customer managed key)"
                     .to_owned(),
             ],
             "{args:?}"
