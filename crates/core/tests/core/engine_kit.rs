@@ -372,10 +372,7 @@ async fn alternating_users_refuse_a_secret_without_masterarn_before_storing_anyt
 #[tokio::test]
 async fn a_clone_name_over_the_engines_or_the_configured_limit_is_refused_before_storing() {
     server("long.toy", &[("admin", "master-pw"), ("application", "initial")]);
-    for (setting, limit) in [
-        (None, "16 characters"),
-        (Some(10), "10 characters"),
-    ] {
+    for (setting, limit) in [(None, "16 characters"), (Some(10), "10 characters")] {
         let (model, master_arn) = model_with_master("long.toy", "master-pw");
         let user = if setting.is_some() {
             "app_users"

@@ -8,9 +8,9 @@ use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use rotor_core::database::MasterSecret;
 use rotor_core::secrets_manager::{PutSecretValue, SecretVersion, VersionSelector};
 use rotor_core::{
-    AwsSecretsManager, CreateContext, Deadline, InMemorySecretsManager, RecentVersion,
-    RotationEvent, RotationFunction, RotationSettings, RotationToken, Rotator, RotatorError, SecretJson,
-    SecretValue, SecretsManager, StagingLabel, Step, StepContext,
+    AwsSecretsManager, CreateContext, Deadline, InMemorySecretsManager, RecentVersion, RotationEvent,
+    RotationFunction, RotationSettings, RotationToken, Rotator, RotatorError, SecretJson, SecretValue,
+    SecretsManager, StagingLabel, Step, StepContext,
 };
 
 const PASSWORD: &str = "debug-secret-Pw-6b1f0e";
