@@ -7,7 +7,6 @@
 
 use std::ops::Deref;
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
 
 use crate::LaunchError;
 
@@ -91,7 +90,7 @@ impl MotoServer {
         let created = request
             .send()
             .await
-            .map_err(|error| refused(DisplayErrorContext(&error).to_string()))?;
+            .map_err(|error| refused(rotor_core::secrets_manager::message_chain(&error)))?;
         created
             .arn()
             .map(str::to_owned)
@@ -128,7 +127,7 @@ impl MotoServer {
             .port(i32::from(port))
             .send()
             .await
-            .map_err(|error| refused(aws_sdk_rds::error::DisplayErrorContext(&error).to_string()))?;
+            .map_err(|error| refused(rotor_core::secrets_manager::message_chain(&error)))?;
         let instance = created.db_instance();
         let instance_arn = instance.and_then(|instance| instance.db_instance_arn());
         let endpoint = instance

@@ -138,7 +138,7 @@ impl MotoServer {
             .map_err(|error| {
                 refused(
                     "DescribeSecret",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(&error).to_string(),
+                    rotor_core::secrets_manager::message_chain(&error),
                 )
             })?;
         let finished = description.version_ids_to_stages().and_then(|versions| {
@@ -158,7 +158,7 @@ impl MotoServer {
                 .map_err(|error| {
                     refused(
                         "UpdateSecretVersionStage",
-                        aws_sdk_secretsmanager::error::DisplayErrorContext(&error).to_string(),
+                        rotor_core::secrets_manager::message_chain(&error),
                     )
                 })?;
         }
@@ -176,7 +176,7 @@ impl MotoServer {
             .await
             .map_err(|error| LaunchError::Http {
                 request: "RotateSecret".into(),
-                detail: aws_sdk_secretsmanager::error::DisplayErrorContext(&error).to_string(),
+                detail: rotor_core::secrets_manager::message_chain(&error),
             })?;
         Ok(())
     }

@@ -1,6 +1,5 @@
 //! The suite against a fake credential service: a correct rotator passes, and each kind of
 //! broken rotator is caught by the check that names its flaw.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code fails loudly")]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
