@@ -1,9 +1,13 @@
 //! Sessions: connecting through the kit's guard, bounding every statement by the deadline, and
-//! turning driver errors into [`PgError`]s without leaking statement text.
+//! turning driver errors into [`DatabaseError`]s without leaking statement text.
+//!
+//! The session is generic over the engine ([`PgWire`]), so another engine that speaks
+//! PostgreSQL's wire protocol (Amazon Redshift) runs its statements through this code with its
+//! own error names and session settings.
 
 use std::time::Duration;
 
-use rotor_core::database::{DatabaseError, Login, ServerCode, StatementGuard};
+use rotor_core::database::{DatabaseError, Engine, Login, ServerCode, StatementGuard};
 use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 use tokio_postgres::config::SslMode;
@@ -11,8 +15,6 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Row};
 
 use crate::engine::Postgres;
-use crate::error::PgError;
-use crate::secret::dbname;
 use crate::sql::SecretStatement;
 
 /// The longest a single connection attempt may take, whatever the deadline allows: a dead host
@@ -37,15 +39,39 @@ pub(crate) const PINNED_SEARCH_PATH: &str = "SET search_path = pg_catalog, pg_te
 /// only as itself, and the master acts with its own privileges, not a role someone configured.
 const ACT_AS_LOGIN_USER: &str = "SET ROLE NONE";
 
-/// An open session. Every statement goes through the kit's guard: fault points and deadline.
-pub struct Session {
+/// An engine that speaks PostgreSQL's wire protocol, whose sessions are this crate's
+/// [`Session`]: how it names its sessions and what each session runs first.
+pub trait PgWire: Engine {
+    /// The `application_name` of every session, as the server's logs and session list show it.
+    const APPLICATION_NAME: &'static str;
+
+    /// The statements every session runs before any other, given the longest a statement may
+    /// take on the server, in milliseconds: a pinned `search_path` and the statement timeout.
+    /// They carry no secret.
+    fn session_setup(timeout_millis: u128) -> String;
+}
+
+impl PgWire for Postgres {
+    const APPLICATION_NAME: &'static str = "rotor-postgres";
+
+    fn session_setup(millis: u128) -> String {
+        format!(
+            "{PINNED_SEARCH_PATH}; {ACT_AS_LOGIN_USER}; SET statement_timeout = {millis}; \
+             SET lock_timeout = {millis}"
+        )
+    }
+}
+
+/// An open session of engine `E` (PostgreSQL unless said otherwise). Every statement goes
+/// through the kit's guard: fault points and deadline.
+pub struct Session<E: Engine = Postgres> {
     client: Client,
     connection: JoinHandle<()>,
     label: String,
-    guard: StatementGuard<Postgres>,
+    guard: StatementGuard<E>,
 }
 
-impl std::fmt::Debug for Session {
+impl<E: Engine> std::fmt::Debug for Session<E> {
     /// Written by hand: the driver's types are not ours to audit, so none of them is printed.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
@@ -56,25 +82,31 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// Connects, then bounds the session's statements by the deadline (`statement_timeout`,
-/// `lock_timeout`). TLS is required unless the secret or environment disabled it; a server that
-/// does not offer TLS is refused, never used in plaintext.
-pub(crate) async fn connect(login: &Login<'_>, guard: StatementGuard<Postgres>) -> Result<Session, PgError> {
+/// Connects, then bounds the session's statements by the deadline (`statement_timeout`, and
+/// whatever else the engine's [`PgWire::session_setup`] sets). TLS is required unless the secret
+/// or environment disabled it; a server that does not offer TLS is refused, never used in
+/// plaintext. The database is the login's, or the engine's default.
+pub async fn connect<E: PgWire>(
+    login: &Login<'_>,
+    guard: StatementGuard<E>,
+) -> Result<Session<E>, DatabaseError<E>> {
     let label = login.label;
     let deadline = guard.deadline();
     let mut config = Config::new();
     config
         .host(login.host())
         .port(login.port())
-        .dbname(login.dbname().unwrap_or(dbname(login.secret)))
         .user(login.username())
         .password(login.password().expose_secret().as_bytes())
-        .application_name("rotor-postgres")
+        .application_name(E::APPLICATION_NAME)
         .connect_timeout(deadline.bounded(CONNECT_CAP).max(Duration::from_millis(1)));
+    if let Some(dbname) = login.dbname().or(E::FAMILY.default_dbname) {
+        config.dbname(dbname);
+    }
     if let Some(address) = login.address {
         config.hostaddr(address);
     }
-    let tls = crate::tls::client_config(&login.tls())?;
+    let tls = crate::tls::rustls_config::<E>(&login.tls())?;
     let attempt = async {
         match tls {
             Some(tls) => {
@@ -96,7 +128,7 @@ pub(crate) async fn connect(login: &Login<'_>, guard: StatementGuard<Postgres>) 
     let (client, connection) = guard
         .connect(label, Box::pin(attempt), |error| connect_error(label, &error))
         .await?;
-    tracing::debug!(login = label, "connected to PostgreSQL");
+    tracing::debug!(engine = E::NAME, login = label, "connected");
     let session = Session {
         client,
         connection,
@@ -105,15 +137,7 @@ pub(crate) async fn connect(login: &Login<'_>, guard: StatementGuard<Postgres>) 
     };
     let budget = deadline.remaining().saturating_sub(SERVER_TIMEOUT_MARGIN);
     let millis = budget.as_millis().clamp(1, MAX_TIMEOUT_MILLIS);
-    session
-        .execute(
-            "SET session",
-            &format!(
-                "{PINNED_SEARCH_PATH}; {ACT_AS_LOGIN_USER}; SET statement_timeout = {millis}; \
-                 SET lock_timeout = {millis}"
-            ),
-        )
-        .await?;
+    session.execute("SET session", &E::session_setup(millis)).await?;
     Ok(session)
 }
 
@@ -129,10 +153,10 @@ where
     }
 }
 
-impl Session {
+impl<E: Engine> Session<E> {
     /// Runs statements that carry no secret (simple query protocol). The server's message is kept
     /// in the error.
-    pub(crate) async fn execute(&self, operation: &'static str, sql: &str) -> Result<(), PgError> {
+    pub async fn execute(&self, operation: &'static str, sql: &str) -> Result<(), DatabaseError<E>> {
         self.guard
             .run(operation, self.client.batch_execute(sql), |error| {
                 statement_error(operation, true, &error)
@@ -142,7 +166,7 @@ impl Session {
 
     /// Runs statements whose server errors could echo a value worth keeping out of logs (role
     /// settings): the error keeps the SQLSTATE only.
-    pub(crate) async fn execute_redacted(&self, operation: &'static str, sql: &str) -> Result<(), PgError> {
+    pub async fn execute_redacted(&self, operation: &'static str, sql: &str) -> Result<(), DatabaseError<E>> {
         self.guard
             .run(operation, self.client.batch_execute(sql), |error| {
                 statement_error(operation, false, &error)
@@ -152,21 +176,21 @@ impl Session {
 
     /// Runs a statement that carries a verifier. The server's message is dropped from the error,
     /// since it could quote the statement.
-    pub(crate) async fn execute_secret(
+    pub async fn execute_secret(
         &self,
         operation: &'static str,
         statement: &SecretStatement,
-    ) -> Result<(), PgError> {
+    ) -> Result<(), DatabaseError<E>> {
         self.execute_redacted(operation, statement.text()).await
     }
 
     /// Runs a query with bind parameters and returns its rows.
-    pub(crate) async fn query(
+    pub async fn query(
         &self,
         operation: &'static str,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, PgError> {
+    ) -> Result<Vec<Row>, DatabaseError<E>> {
         self.guard
             .run(operation, self.client.query(sql, params), |error| {
                 statement_error(operation, true, &error)
@@ -174,9 +198,21 @@ impl Session {
             .await
     }
 
+    /// Runs a query without parameters that answers one value, in the first column of its
+    /// first row.
+    pub async fn query_value<T>(&self, operation: &'static str, sql: &str) -> Result<T, DatabaseError<E>>
+    where
+        T: for<'a> tokio_postgres::types::FromSql<'a>,
+    {
+        let rows = self.query(operation, sql, &[]).await?;
+        rows.first()
+            .and_then(|row| row.try_get(0).ok())
+            .ok_or(DatabaseError::unexpected(operation, "a row of another shape"))
+    }
+
     /// Ends the session politely (Terminate), waiting at most until the deadline, so the server
     /// does not log an abandoned connection.
-    pub(crate) async fn close(self) {
+    pub async fn close(self) {
         let Self {
             client,
             connection,
@@ -190,21 +226,21 @@ impl Session {
 
 /// Classifies a failed connection attempt. Connection set-up sends no SQL, so server messages
 /// are safe to keep; the password is never part of a driver message.
-fn connect_error(login: &str, error: &tokio_postgres::Error) -> PgError {
+fn connect_error<E: Engine>(login: &str, error: &tokio_postgres::Error) -> DatabaseError<E> {
     if let Some(db) = error.as_db_error() {
         let code = ServerCode::sqlstate(db.code().code());
-        return PgError::login_refused(login, code, Some(db.message().to_owned()));
+        return DatabaseError::login_refused(login, code, Some(db.message().to_owned()));
     }
     let login = login.to_owned();
     if let Some(tls) = find_rustls_error(error) {
-        return PgError::TlsHandshake {
+        return DatabaseError::TlsHandshake {
             login,
             reason: tls.to_string(),
         };
     }
     let source = std::error::Error::source(error).map(ToString::to_string);
     if source.as_deref() == Some("server does not support TLS") {
-        return PgError::TlsUnavailable { login };
+        return DatabaseError::TlsUnavailable { login };
     }
     let reason = match &source {
         Some(source) => format!("{error}: {source}"),
@@ -214,14 +250,18 @@ fn connect_error(login: &str, error: &tokio_postgres::Error) -> PgError {
         || find_io_error(error).is_some()
         || error.to_string() == "timeout waiting for server"
     {
-        PgError::Unreachable { login, reason }
+        DatabaseError::Unreachable { login, reason }
     } else {
-        PgError::ConnectFailed { login, reason }
+        DatabaseError::ConnectFailed { login, reason }
     }
 }
 
 /// Classifies a failed statement: a server error by SQLSTATE, anything else as a broken session.
-fn statement_error(operation: &'static str, keep_message: bool, error: &tokio_postgres::Error) -> PgError {
+fn statement_error<E: Engine>(
+    operation: &'static str,
+    keep_message: bool,
+    error: &tokio_postgres::Error,
+) -> DatabaseError<E> {
     match error.as_db_error() {
         Some(db) => DatabaseError::Statement {
             operation,

@@ -175,7 +175,7 @@ mod tls;
 mod verifier;
 
 pub use alternating_users::{AlternatingUsers, PgAlternatePassword};
-pub use connect::Session;
+pub use connect::{PgWire, Session, connect};
 pub use engine::Postgres;
 pub use error::{PgError, PostgresFailure};
 pub use roles::marker_comment;

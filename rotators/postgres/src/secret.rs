@@ -3,7 +3,7 @@
 //! are rotor-core's ([`rotor_core::database::check_single_user`] and
 //! [`rotor_core::database::check_alternating`]).
 
-use rotor_core::database::{DatabaseSecret, EngineFamily, UsernameLimit};
+use rotor_core::database::{EngineFamily, UsernameLimit};
 
 /// AWS's PostgreSQL default for `EXCLUDE_CHARACTERS`: the generic one plus `:`, which would
 /// break a `.pgpass` line.
@@ -26,16 +26,10 @@ pub const POSTGRES: EngineFamily = EngineFamily {
 /// which would make a rotation change a different role than the secret names, so they are refused.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
-/// The database a secret connects to. Parsing with [`POSTGRES`] always fills it in; the default
-/// here only keeps a hand-built secret from connecting to the database named like its user,
-/// which is what PostgreSQL would pick.
-pub(crate) fn dbname(secret: &DatabaseSecret) -> &str {
-    secret.dbname.as_deref().unwrap_or(DEFAULT_DBNAME)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rotor_core::database::DatabaseSecret;
     use rotor_core::{FieldError, SecretJson, SecretValue};
 
     fn secret(text: &str) -> Result<DatabaseSecret, FieldError> {
@@ -52,12 +46,12 @@ mod tests {
     #[test]
     fn aws_format_defaults_port_and_database() {
         let parsed = app("app", "");
-        assert_eq!((parsed.port, dbname(&parsed)), (5432, "postgres"));
+        assert_eq!((parsed.port, parsed.dbname.as_deref()), (5432, Some("postgres")));
         let parsed = app(
             "app",
             r#","port":"6543","dbname":"shop","engine":"aurora-postgresql""#,
         );
-        assert_eq!((parsed.port, dbname(&parsed)), (6543, "shop"));
+        assert_eq!((parsed.port, parsed.dbname.as_deref()), (6543, Some("shop")));
     }
 
     #[test]

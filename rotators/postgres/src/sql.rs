@@ -10,8 +10,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub(crate) use crate::verifier::{PasswordEncryption, Verifier};
 
-/// A statement that carries a verifier. `Debug` is redacted; only the session sends the text.
-pub(crate) struct SecretStatement(SecretString);
+/// A statement that carries a verifier. `Debug` is redacted; only the session sends the text
+/// ([`Session::execute_secret`](crate::Session::execute_secret)).
+pub struct SecretStatement(SecretString);
 
 impl std::fmt::Debug for SecretStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -20,8 +21,13 @@ impl std::fmt::Debug for SecretStatement {
 }
 
 impl SecretStatement {
+    /// A statement whose text holds a verifier or hash.
+    pub fn new(text: SecretString) -> Self {
+        Self(text)
+    }
+
     /// The statement text, for the driver only.
-    pub(crate) fn text(&self) -> &str {
+    pub fn text(&self) -> &str {
         self.0.expose_secret()
     }
 }

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use rotor_core::database::TlsMode;
+use rotor_core::database::{DatabaseError, Engine, TlsMode};
 use rustls::{ClientConfig, RootCertStore};
 
+use crate::engine::Postgres;
 use crate::error::PgError;
 
 /// The client configuration for `mode`: `None` when TLS is explicitly disabled.
@@ -14,6 +15,11 @@ use crate::error::PgError;
 /// Verification is always full: the chain must lead to a trusted root and the certificate must
 /// name the host the secret names. There is no "prefer" mode and no fallback to plaintext.
 pub fn client_config(mode: &TlsMode) -> Result<Option<ClientConfig>, PgError> {
+    rustls_config::<Postgres>(mode)
+}
+
+/// [`client_config`] with the errors of engine `E`.
+pub(crate) fn rustls_config<E: Engine>(mode: &TlsMode) -> Result<Option<ClientConfig>, DatabaseError<E>> {
     let Some(trusted) = mode.trusted_roots()? else {
         return Ok(None);
     };
@@ -22,13 +28,13 @@ pub fn client_config(mode: &TlsMode) -> Result<Option<ClientConfig>, PgError> {
     if !trusted.bundle.is_empty() {
         let (added, ignored) = roots.add_parsable_certificates(trusted.bundle);
         if added == 0 {
-            return Err(PgError::TlsConfig {
+            return Err(DatabaseError::TlsConfig {
                 reason: format!("none of the CA bundle's certificates is usable ({ignored} ignored)"),
             });
         }
     }
     if roots.is_empty() {
-        return Err(PgError::TlsConfig {
+        return Err(DatabaseError::TlsConfig {
             reason: "no trusted CA certificates: the system has none and no CA bundle is configured"
                 .to_owned(),
         });
@@ -36,7 +42,7 @@ pub fn client_config(mode: &TlsMode) -> Result<Option<ClientConfig>, PgError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|error| PgError::TlsConfig {
+        .map_err(|error| DatabaseError::TlsConfig {
             reason: error.to_string(),
         })?
         .with_root_certificates(roots)

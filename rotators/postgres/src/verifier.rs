@@ -39,11 +39,7 @@ impl PasswordEncryption {
     /// any database- or role-level setting of the session's user.
     pub(crate) async fn of_session(session: &Session) -> Result<Self, PgError> {
         const OPERATION: &str = "SELECT password_encryption";
-        let rows = session.query(OPERATION, PASSWORD_ENCRYPTION, &[]).await?;
-        let value: String = rows
-            .first()
-            .and_then(|row| row.try_get(0).ok())
-            .ok_or(PgError::unexpected(OPERATION, "a row of another shape"))?;
+        let value: String = session.query_value(OPERATION, PASSWORD_ENCRYPTION).await?;
         Ok(Self::from_setting(&value))
     }
 
