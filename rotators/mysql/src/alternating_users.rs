@@ -97,59 +97,7 @@ impl AlternatePassword for MySqlAlternatePassword {
         pair: &UserPair,
         host: &String,
     ) -> Result<(), RotatorError> {
-        self.apply(ctx, kit, master, pending, pair, host).await
-    }
-}
-
-impl MySqlAlternatePassword {
-    /// Refuses to give the pending password to an existing account this secret cannot prove to be its own
-    /// (see [`Ownership`]). `existing` is the pending user's row, `None` when the clone is still to be created.
-    /// [`ADOPT_EXISTING_CLONE`] waives the proof for the clone only: the original is changed only with proof.
-    async fn check_ownership(
-        &self,
-        ctx: &StepContext<'_>,
-        kit: &EngineKit<MySql>,
-        pending: &DatabaseSecret,
-        pending_is_clone: bool,
-        existing: Option<&StoredAccount>,
-    ) -> Result<(), RotatorError> {
-        let Some(existing) = existing else {
-            return Ok(());
-        };
-        if pending_is_clone && self.adopt_existing_clone {
-            tracing::warn!(
-                secret_id = ctx.secret_id(),
-                account = %existing.account,
-                "adopting the existing clone without proof, as ROTOR_MYSQL_ADOPT_EXISTING_CLONE allows"
-            );
-            return Ok(());
-        }
-        let ownership = Ownership { kit };
-        if ownership.proven(ctx, existing, pending).await? {
-            return Ok(());
-        }
-        let account = existing.account.to_string();
-        Err(if pending_is_clone {
-            MySqlError::NotOurAlternate {
-                account: format!("account {account}"),
-                reason: "it accepts no stored credential of this secret",
-            }
-        } else {
-            MySqlFailure::NotOurOriginal { account }.into()
-        }
-        .into())
-    }
-
-    /// The master's part of setSecret: every check first, then the changes.
-    async fn apply(
-        &self,
-        ctx: &StepContext<'_>,
-        kit: &EngineKit<MySql>,
-        master: &mut Session,
-        pending: &DatabaseSecret,
-        pair: &UserPair,
-        host: &str,
-    ) -> Result<(), RotatorError> {
+        let host = host.as_str();
         master_outside_pair(master.account(), pair)?;
         let version = *master.version();
         if !version.supports_alter_user() {
@@ -233,5 +181,45 @@ impl MySqlAlternatePassword {
             "pending user's password set and the clone's grants mirror the original's"
         );
         Ok(())
+    }
+}
+
+impl MySqlAlternatePassword {
+    /// Refuses to give the pending password to an existing account this secret cannot prove to be its own
+    /// (see [`Ownership`]). `existing` is the pending user's row, `None` when the clone is still to be created.
+    /// [`ADOPT_EXISTING_CLONE`] waives the proof for the clone only: the original is changed only with proof.
+    async fn check_ownership(
+        &self,
+        ctx: &StepContext<'_>,
+        kit: &EngineKit<MySql>,
+        pending: &DatabaseSecret,
+        pending_is_clone: bool,
+        existing: Option<&StoredAccount>,
+    ) -> Result<(), RotatorError> {
+        let Some(existing) = existing else {
+            return Ok(());
+        };
+        if pending_is_clone && self.adopt_existing_clone {
+            tracing::warn!(
+                secret_id = ctx.secret_id(),
+                account = %existing.account,
+                "adopting the existing clone without proof, as ROTOR_MYSQL_ADOPT_EXISTING_CLONE allows"
+            );
+            return Ok(());
+        }
+        let ownership = Ownership { kit };
+        if ownership.proven(ctx, existing, pending).await? {
+            return Ok(());
+        }
+        let account = existing.account.to_string();
+        Err(if pending_is_clone {
+            MySqlError::NotOurAlternate {
+                account: format!("account {account}"),
+                reason: "it accepts no stored credential of this secret",
+            }
+        } else {
+            MySqlFailure::NotOurOriginal { account }.into()
+        }
+        .into())
     }
 }

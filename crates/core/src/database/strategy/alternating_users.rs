@@ -6,13 +6,11 @@ use std::future::Future;
 
 use crate::context::{CreateContext, SecretContext, StepContext};
 use crate::error::RotatorError;
-use crate::fault::FaultPoints;
 use crate::rotator::Rotator;
 use crate::secret::SecretJson;
 use crate::settings::InvalidSetting;
 
 use super::super::engine::Engine;
-use super::super::hosts::HostOverrides;
 use super::super::kit::{AlternatingLogin, EngineKit};
 use super::super::pair::UserPair;
 use super::super::secret::DatabaseSecret;
@@ -121,20 +119,7 @@ impl<P: AlternatePassword> AlternatingUsers<P> {
         })
     }
 
-    /// Routes every connection and statement through `faults`, so tests can crash at each one.
-    #[must_use]
-    pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.kit = self.kit.with_fault_points(faults);
-        self
-    }
-
-    /// Connects to overriding addresses for some host names, verifying TLS against the names
-    /// (tests only: see [`HostOverrides`]).
-    #[must_use]
-    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
-        self.kit = self.kit.with_host_overrides(hosts);
-        self
-    }
+    kit_builders!();
 
     /// Caps user names at `limit` characters (AWS's `USERNAME_CHARACTER_LIMIT`), below the
     /// engine's own limit.
@@ -143,25 +128,10 @@ impl<P: AlternatePassword> AlternatingUsers<P> {
         self.username_setting = limit.map(UsernameSetting);
         self
     }
-
-    /// The engine's settings.
-    pub fn plan(&self) -> &P {
-        &self.plan
-    }
 }
 
 impl<P: AlternatePassword> Rotator for AlternatingUsers<P> {
-    fn name(&self) -> &'static str {
-        P::FUNCTION
-    }
-
-    fn default_exclude_characters(&self) -> &'static str {
-        P::EXCLUDE_CHARACTERS
-    }
-
-    fn log_targets(&self) -> &'static [&'static str] {
-        P::Engine::LOG_TARGETS
-    }
+    plan_identity!();
 
     async fn create_pending(&self, ctx: &CreateContext<'_>) -> Result<SecretJson, RotatorError> {
         self.kit.alternating_pending(ctx, self.username_setting).await
@@ -181,10 +151,6 @@ impl<P: AlternatePassword> Rotator for AlternatingUsers<P> {
             .await;
         P::Engine::close(master).await;
         result
-    }
-
-    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_pending(ctx).await
     }
 
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {

@@ -8,14 +8,12 @@ use secrecy::SecretString;
 
 use crate::context::{CreateContext, SecretContext, StepContext};
 use crate::error::RotatorError;
-use crate::fault::FaultPoints;
 use crate::rotator::Rotator;
 use crate::secret::SecretJson;
 use crate::settings::InvalidSetting;
 
 use super::super::engine::Engine;
 use super::super::fallback::CredentialSource;
-use super::super::hosts::HostOverrides;
 use super::super::kit::EngineKit;
 use super::super::secret::DatabaseSecret;
 use super::super::single_user::SingleUserLogin;
@@ -106,39 +104,11 @@ impl<P: OwnPassword> SingleUser<P> {
         Ok(Self::with_plan(P::from_env()?))
     }
 
-    /// Routes every connection and statement through `faults`, so tests can crash at each one.
-    #[must_use]
-    pub fn with_fault_points(mut self, faults: FaultPoints) -> Self {
-        self.kit = self.kit.with_fault_points(faults);
-        self
-    }
-
-    /// Connects to overriding addresses for some host names, verifying TLS against the names
-    /// (tests only: see [`HostOverrides`]).
-    #[must_use]
-    pub fn with_host_overrides(mut self, hosts: HostOverrides) -> Self {
-        self.kit = self.kit.with_host_overrides(hosts);
-        self
-    }
-
-    /// The engine's settings.
-    pub fn plan(&self) -> &P {
-        &self.plan
-    }
+    kit_builders!();
 }
 
 impl<P: OwnPassword> Rotator for SingleUser<P> {
-    fn name(&self) -> &'static str {
-        P::FUNCTION
-    }
-
-    fn default_exclude_characters(&self) -> &'static str {
-        P::EXCLUDE_CHARACTERS
-    }
-
-    fn log_targets(&self) -> &'static [&'static str] {
-        P::Engine::LOG_TARGETS
-    }
+    plan_identity!();
 
     /// createSecret: AWSCURRENT with a new password, once AWSCURRENT is a valid secret of the
     /// engine (so a malformed secret fails here and nothing is stored).
@@ -165,10 +135,6 @@ impl<P: OwnPassword> Rotator for SingleUser<P> {
         };
         P::Engine::close(session).await;
         changed
-    }
-
-    async fn test_secret(&self, ctx: &StepContext<'_>) -> Result<(), RotatorError> {
-        self.kit.test_pending(ctx).await
     }
 
     async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
