@@ -304,6 +304,17 @@ impl<'a> SecretContext<'a> {
         Ok(found)
     }
 
+    /// ListSecretVersionIds: every version with its labels and creation time, the version of this
+    /// rotation (the empty AWSPENDING version RotateSecret made) included. For a rotator whose
+    /// external system creates the new value and must tell what it made before or after this
+    /// rotation started.
+    pub async fn versions(&self) -> Result<Vec<VersionSummary>, RotationError> {
+        self.reader
+            .list(self.secret_id())
+            .await
+            .map_err(|source| RotationError::secrets_manager("ListSecretVersionIds", source))
+    }
+
     pub(crate) async fn new_password(&self) -> Result<SecretString, RotationError> {
         match self.settings.password_source {
             PasswordSource::Local => Ok(self.settings.password_policy.generate()?),
