@@ -15,6 +15,7 @@ pub(crate) fn driver_log_targets() -> Vec<&'static str> {
     [
         rotor_postgres::Postgres::LOG_TARGETS,
         rotor_mysql::MySql::LOG_TARGETS,
+        rotor_iam_access_key::LOG_TARGETS,
     ]
     .concat()
 }
@@ -32,6 +33,9 @@ pub(crate) enum RotatorName {
     MysqlSingleUser,
     /// MySQL, Aurora MySQL or MariaDB; the `masterarn` user alternates `name` and `name_clone`.
     MysqlMultiUser,
+    /// An IAM user's access key: `{"UserName", "AccessKeyId", "SecretAccessKey"}`; IAM creates
+    /// the new key, STS proves it, the finish hook retires the old ones.
+    IamAccessKey,
 }
 
 impl RotatorName {
@@ -51,6 +55,7 @@ impl RotatorName {
             Self::MysqlMultiUser => {
                 BoxedRotator::new(rotor_mysql::AlternatingUsers::from_env().map_err(unusable)?)
             }
+            Self::IamAccessKey => BoxedRotator::new(rotor_iam_access_key::IamAccessKeyRotator::from_env()),
         })
     }
 

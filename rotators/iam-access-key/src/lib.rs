@@ -63,4 +63,6 @@ mod rotator;
 
 pub use error::AccessKeyError;
 pub use iam::{AwsIam, IamApi, IamError, InMemoryIam};
-pub use rotator::{ACCESS_KEY_ID_FIELD, IamAccessKeyRotator, SECRET_ACCESS_KEY_FIELD, USER_NAME_FIELD};
+pub use rotator::{
+    ACCESS_KEY_ID_FIELD, IamAccessKeyRotator, LOG_TARGETS, SECRET_ACCESS_KEY_FIELD, USER_NAME_FIELD,
+};

@@ -22,6 +22,9 @@ pub const ACCESS_KEY_ID_FIELD: &str = "AccessKeyId";
 /// The field holding the secret access key.
 pub const SECRET_ACCESS_KEY_FIELD: &str = "SecretAccessKey";
 
+/// The tracing targets of the IAM client, capped at INFO like every AWS client rotor uses.
+pub const LOG_TARGETS: &[&str] = &["aws_sdk_iam"];
+
 /// How many older versions the rotator reads to recognise its retired keys, when a key is
 /// neither AWSCURRENT's nor AWSPREVIOUS's.
 const HISTORY_VERSIONS: usize = 10;
@@ -353,7 +356,7 @@ impl<I: IamApi> Rotator for IamAccessKeyRotator<I> {
     }
 
     fn log_targets(&self) -> &'static [&'static str] {
-        &["aws_sdk_iam"]
+        LOG_TARGETS
     }
 
     fn name(&self) -> &'static str {
