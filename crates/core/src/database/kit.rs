@@ -219,19 +219,30 @@ impl<E: Engine> EngineKit<E> {
                 .malformed("AWSCURRENT", FieldError::Missing("masterarn".into()))
                 .into());
         }
-        let alternate = alternate_username(&current.username);
-        let limits = E::username_limit(&current).capped_by(setting);
-        if let Some(limit) = limits.first_exceeded(&alternate) {
-            return Err(DatabaseError::<E>::UsernameTooLong {
-                username: alternate,
-                limit,
-            }
-            .into());
-        }
+        let alternate = Self::check_clone_name(&current, setting)?;
         let mut pending = ctx.current().clone();
         pending.set("username", alternate);
         pending.set_password(&ctx.new_password().await?);
         Ok(pending)
+    }
+
+    /// The user name createSecret of alternating users gives AWSPENDING for `current` (`name` ↔
+    /// `name_clone`), or [`DatabaseError::UsernameTooLong`] when it exceeds the engine's limit
+    /// ([`Engine::username_limit`]) or `setting` (`USERNAME_CHARACTER_LIMIT`). Reads, stores and
+    /// connects nothing, so a preflight can ask it.
+    pub fn check_clone_name(
+        current: &DatabaseSecret,
+        setting: Option<UsernameSetting>,
+    ) -> Result<String, DatabaseError<E>> {
+        let alternate = alternate_username(&current.username);
+        let limits = E::username_limit(current).capped_by(setting);
+        match limits.first_exceeded(&alternate) {
+            Some(limit) => Err(DatabaseError::UsernameTooLong {
+                username: alternate,
+                limit,
+            }),
+            None => Ok(alternate),
+        }
     }
 
     /// setSecret for alternating users, up to the master's changes: AWSPENDING and AWSCURRENT
@@ -285,5 +296,65 @@ impl<E: Engine> EngineKit<E> {
         E::close(master).await;
         tracing::info!(engine = E::NAME, "the master secret logs in");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::database::secret::tests::{POSTGRES, app};
+    use crate::database::{ErrorTypes, ServerCode, UsernameLimit};
+    use crate::error::ErrorClass;
+    use crate::fault::InjectedFault;
+
+    /// An engine that is only a family and a limit: the name check never connects.
+    #[derive(Debug)]
+    struct Limited;
+
+    impl Engine for Limited {
+        const NAME: &'static str = "Limited";
+        const FAMILY: super::super::secret::EngineFamily = POSTGRES;
+        const ERROR_TYPES: ErrorTypes = crate::database_error_types!("Limited");
+        const LOG_TARGETS: &'static [&'static str] = &[];
+        type Error = InjectedFault;
+        type Session = ();
+
+        fn classify(_: &ServerCode) -> ErrorClass {
+            ErrorClass::Permanent
+        }
+
+        fn username_limit(_: &DatabaseSecret) -> UsernameLimit {
+            UsernameLimit::bytes(12)
+        }
+
+        async fn connect(login: &Login<'_>, _: StatementGuard<Self>) -> Result<(), DatabaseError<Self>> {
+            Err(DatabaseError::Unreachable {
+                login: login.label.to_owned(),
+                reason: "never connects".to_owned(),
+            })
+        }
+
+        async fn verify_identity(_: &mut (), _: &Login<'_>) -> Result<(), DatabaseError<Self>> {
+            Ok(())
+        }
+
+        async fn close(_: ()) {}
+    }
+
+    #[test]
+    fn the_clone_name_toggles_and_is_refused_over_either_limit() {
+        let name = EngineKit::<Limited>::check_clone_name;
+        assert_eq!(name(&app("app", ""), None).unwrap(), "app_clone");
+        assert_eq!(name(&app("app_clone", ""), None).unwrap(), "app");
+        let too_long = name(&app("applicat", ""), None).unwrap_err();
+        assert!(
+            matches!(&too_long, DatabaseError::UsernameTooLong { username, limit }
+                if username == "applicat_clone" && *limit == UsernameLimit::bytes(12)),
+            "{too_long}"
+        );
+        let capped = name(&app("app", ""), Some(UsernameSetting(8))).unwrap_err();
+        assert!(
+            matches!(capped, DatabaseError::UsernameTooLong { limit, .. } if limit == UsernameLimit::characters(8))
+        );
     }
 }
