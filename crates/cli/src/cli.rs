@@ -49,6 +49,7 @@ impl Command {
     pub(crate) fn secret_id(&self) -> Option<&str> {
         match self {
             Self::Rotate(args) => args.secret_id.as_deref(),
+            Self::Check(args) => args.secret_id.as_deref(),
             Self::Cancel { secret_id, .. } => Some(secret_id),
             Self::Status(args) => Some(&args.secret_id),
             Self::Secret(SecretCommand::Rotation { secret_id, .. }) => Some(secret_id),
@@ -71,6 +72,12 @@ pub(crate) enum StoreKind {
 pub(crate) enum Command {
     /// Run the four rotation steps in-process: one secret, or a fleet with `--all`.
     Rotate(RotateArgs),
+    /// Check, changing nothing, that rotation would work: one secret, or a fleet with `--all`.
+    ///
+    /// Runs testSecret's configuration test (as RotateSecret with RotateImmediately=false does)
+    /// plus what the rotator needs to rotate, and prints each secret's verdict, its first failing
+    /// check and what to do. Exits 1 when any secret would fail.
+    Check(CheckArgs),
     /// Abandon a stuck rotation: remove AWSPENDING from the version that is not AWSCURRENT.
     ///
     /// When that version holds a value, setSecret may already have applied it (a single-user
@@ -137,6 +144,26 @@ pub(crate) struct RotateArgs {
     /// Most rotations started per second.
     #[arg(long, default_value_t = 50.0, requires = "all", value_name = "PER_SECOND")]
     pub(crate) rate: f64,
+}
+
+/// `rotor check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The secret's name or ARN.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub(crate) secret_id: Option<String>,
+    /// The rotator that would rotate it.
+    #[arg(long, value_enum)]
+    pub(crate) rotator: RotatorName,
+    /// Check every secret that matches `--filter`.
+    #[arg(long, requires = "filter")]
+    pub(crate) all: bool,
+    /// A name prefix, or `tag=value`.
+    #[arg(long, requires = "all", value_name = "PREFIX|TAG=VALUE")]
+    pub(crate) filter: Option<String>,
+    /// Time allowed for each secret's checks, in seconds (a Lambda's timeout).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub(crate) step_timeout: u64,
 }
 
 /// `rotor status`.

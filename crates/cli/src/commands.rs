@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod cancel;
+pub(crate) mod check;
 pub(crate) mod demo;
 pub(crate) mod fleet;
 pub(crate) mod rotate;

@@ -110,6 +110,7 @@ async fn run(cli: Cli) -> Exit {
     }
     match cli.command {
         Command::Rotate(args) => commands::rotate::run(store, &store_line, args, output).await,
+        Command::Check(args) => commands::check::run(store, &store_line, args, output).await,
         Command::Cancel { secret_id, force } => {
             commands::cancel::run(&store, &secret_id, force, output).await
         }

@@ -6,6 +6,7 @@ mod cli {
     pub mod access;
     pub mod bench;
     pub mod cancel;
+    pub mod check;
     pub mod failures;
     pub mod fleet;
     pub mod local;

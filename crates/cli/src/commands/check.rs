@@ -1,0 +1,560 @@
+//! `rotor check`: a migration preflight that changes nothing. For one secret or a fleet, it runs
+//! what testSecret's configuration test runs, plus what the rotator needs to rotate, and prints
+//! one verdict per secret with the first failing check and what to do.
+//!
+//! Nothing is written, by construction: the checks run inside a rotation function invoked for
+//! testSecret, over a view of the store that refuses PutSecretValue and
+//! UpdateSecretVersionStage ([`preflight::ReadOnly`]), with a rotator whose only working step
+//! is the configuration test ([`preflight::Preflight`]); the database sees logins and the
+//! engine's read-only identity checks only.
+
+mod preflight;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use rotor_core::database::{Engine, EngineFamily, UsernameSetting};
+use rotor_core::rds::AwsRds;
+use rotor_core::secrets_manager::VersionSelector;
+use rotor_core::{
+    Deadline, PasswordSource, RotationError, RotationEvent, RotationFunction, RotationSettings, Rotator,
+    SecretDescription, SecretsManager, SecretsManagerError, StagingLabel, Step,
+};
+
+use self::preflight::{
+    Check, DatabaseChecks, EngineChecks, LoginCause, Preflight, Progress, ReadOnly, Strategy,
+};
+use crate::cli::CheckArgs;
+use crate::output::{Exit, Output};
+use crate::rotation::stuck_pending;
+use crate::rotators::RotatorName;
+use crate::store::{Filter, Store, report_access};
+
+/// What `rotor check` prints for each secret.
+#[derive(Debug)]
+struct Verdict {
+    /// The secret's name, or the id it was given.
+    secret: String,
+    /// The checks that passed, in order.
+    passed: Vec<Check>,
+    /// The first check that failed, if any.
+    failed: Option<Failed>,
+}
+
+/// The first failing check of a secret.
+#[derive(Debug)]
+struct Failed {
+    check: Check,
+    /// The typed error's message; holds no secret value.
+    message: String,
+    what_to_do: String,
+}
+
+/// One secret of the run, as read before any check.
+#[derive(Debug)]
+struct Target {
+    id: String,
+    description: Option<SecretDescription>,
+    engine: Option<String>,
+    unreadable: Option<SecretsManagerError>,
+}
+
+/// Runs `rotor check`.
+pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output: Output) -> Exit {
+    let inner = match args.rotator.build() {
+        Ok(rotator) => rotator,
+        Err(problem) => {
+            output.note(format!(
+                "error: the rotator's settings in the environment are unusable: {problem}"
+            ));
+            return Exit::Failure;
+        }
+    };
+    let settings = match RotationSettings::from_env(inner.default_exclude_characters()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            output.note(format!(
+                "error: the password settings in the environment are unusable: {error}"
+            ));
+            return Exit::Failure;
+        }
+    };
+    let checks = match engine_checks(args.rotator) {
+        Ok(checks) => checks,
+        Err(problem) => {
+            output.note(format!(
+                "error: the rotator's settings in the environment are unusable: {problem}"
+            ));
+            return Exit::Failure;
+        }
+    };
+    let rotator = args.rotator.as_str();
+    let ids = match secret_ids(&store, &args, store_line, output).await {
+        Ok(ids) => ids,
+        Err(exit) => return exit,
+    };
+    let mut targets = Vec::new();
+    for id in ids {
+        match read(&store, id).await {
+            Ok(target) => targets.push(target),
+            Err(exit) => return report_access(output, &exit),
+        }
+    }
+    if let Some(line) = mismatch(args.rotator, &targets) {
+        output.note(format!("error: {line}"));
+        return Exit::Failure;
+    }
+    output.line(format!(
+        "checking {} secret(s) with {rotator} on {store_line}; nothing is written",
+        targets.len()
+    ));
+    let context = Context {
+        store: &store,
+        rotator: &rotator,
+        timeout: Duration::from_secs(args.step_timeout),
+        settings: &settings,
+    };
+    let mut verdicts = Vec::new();
+    for target in targets {
+        let verdict = context.check(target, checks.clone(), inner.clone()).await;
+        verdicts.push(verdict);
+    }
+    let alternating = matches!(
+        args.rotator,
+        RotatorName::PostgresMultiUser | RotatorName::MysqlMultiUser
+    );
+    print(&verdicts, args.all, alternating, output)
+}
+
+/// The secrets to check: the one named, or every one the filter matches.
+async fn secret_ids(
+    store: &Store,
+    args: &CheckArgs,
+    store_line: &str,
+    output: Output,
+) -> Result<Vec<String>, Exit> {
+    if !args.all {
+        return match &args.secret_id {
+            Some(id) => Ok(vec![id.clone()]),
+            None => {
+                output.note("error: name a secret, or use --all --filter");
+                Err(Exit::Failure)
+            }
+        };
+    }
+    let text = args.filter.as_deref().unwrap_or_default();
+    let filter = match parse_filter(text) {
+        Ok(filter) => filter,
+        Err(problem) => {
+            output.note(format!("error: unknown filter {text:?}: {problem}"));
+            return Err(Exit::Failure);
+        }
+    };
+    let entries = store
+        .list(&filter)
+        .await
+        .map_err(|error| store.report(output, "listing secrets", &error))?;
+    if entries.is_empty() {
+        output.note(format!("error: no secret matches {filter} on {store_line}"));
+        return Err(Exit::Failure);
+    }
+    Ok(entries.into_iter().map(|entry| entry.arn).collect())
+}
+
+/// The fleet commands' filter syntax (`PREFIX` or `TAG=VALUE`), refusing what it cannot mean:
+/// nothing at all, a tag without a key, more than one `=`.
+fn parse_filter(text: &str) -> Result<Filter, &'static str> {
+    if text.trim().is_empty() {
+        return Err("a filter is a name prefix or TAG=VALUE");
+    }
+    if let Some((key, value)) = text.split_once('=') {
+        if key.trim().is_empty() {
+            return Err("a tag filter needs a tag key before '=' (TAG=VALUE)");
+        }
+        if value.contains('=') {
+            return Err("a tag filter has one '=' (TAG=VALUE)");
+        }
+    }
+    Ok(Filter::parse(text))
+}
+
+/// DescribeSecret and AWSCURRENT's `engine`, read before any check. An access failure (no
+/// credentials, access denied, …) ends the command.
+async fn read(store: &Store, id: String) -> Result<Target, crate::store::AccessError> {
+    let mut target = Target {
+        id,
+        description: None,
+        engine: None,
+        unreadable: None,
+    };
+    let described = store.describe_secret(&target.id).await;
+    let description = match described {
+        Ok(description) => description,
+        Err(error) => {
+            if let Some(access) = store.access_error(&error) {
+                return Err(access);
+            }
+            target.unreadable = Some(error);
+            return Ok(target);
+        }
+    };
+    let current = store
+        .get_secret_value(&description.arn, VersionSelector::stage(StagingLabel::Current))
+        .await;
+    match current {
+        Ok(version) => {
+            target.engine = serde_json::from_str::<serde_json::Value>(version.value.expose())
+                .ok()
+                .and_then(|json| json.get("engine")?.as_str().map(str::to_owned));
+        }
+        Err(error) => {
+            if let Some(access) = store.access_error(&error) {
+                return Err(access);
+            }
+            target.unreadable = Some(error);
+        }
+    }
+    target.description = Some(description);
+    Ok(target)
+}
+
+/// The engine family a database rotator accepts; `None` for the rotators without one.
+fn family(rotator: RotatorName) -> Option<EngineFamily> {
+    match rotator {
+        RotatorName::PostgresSingleUser | RotatorName::PostgresMultiUser => {
+            Some(rotor_postgres::Postgres::FAMILY)
+        }
+        RotatorName::MysqlSingleUser | RotatorName::MysqlMultiUser => Some(rotor_mysql::MySql::FAMILY),
+        _ => None,
+    }
+}
+
+/// The checks of the rotators this command knows the engine of.
+fn engine_checks(rotator: RotatorName) -> Result<Option<Arc<dyn EngineChecks>>, rotor_core::InvalidSetting> {
+    let alternating = || -> Result<Strategy, rotor_core::InvalidSetting> {
+        Ok(Strategy::AlternatingUsers {
+            setting: UsernameSetting::from_env()?,
+        })
+    };
+    Ok(match rotator {
+        RotatorName::PostgresSingleUser => Some(Arc::new(DatabaseChecks::<rotor_postgres::Postgres>::new(
+            Strategy::SingleUser,
+        ))),
+        RotatorName::PostgresMultiUser => Some(Arc::new(DatabaseChecks::<rotor_postgres::Postgres>::new(
+            alternating()?,
+        ))),
+        RotatorName::MysqlSingleUser => Some(Arc::new(DatabaseChecks::<rotor_mysql::MySql>::new(
+            Strategy::SingleUser,
+        ))),
+        RotatorName::MysqlMultiUser => Some(Arc::new(DatabaseChecks::<rotor_mysql::MySql>::new(
+            alternating()?,
+        ))),
+        _ => None,
+    })
+}
+
+/// Whether a secret whose AWSCURRENT names `engine` is one `rotator` cannot rotate: a database
+/// rotator and another engine, or the HMAC key rotator and a database secret.
+fn wrong_engine(rotator: RotatorName, engine: Option<&str>) -> bool {
+    match (family(rotator), engine) {
+        (Some(family), Some(engine)) => !family.engines.contains(&engine),
+        (None, Some(_)) => rotator == RotatorName::HmacKey,
+        (_, None) => false,
+    }
+}
+
+/// The one-line refusal when `--rotator` does not match some secret's engine.
+fn mismatch(rotator: RotatorName, targets: &[Target]) -> Option<String> {
+    let wrong: Vec<&Target> = targets
+        .iter()
+        .filter(|target| wrong_engine(rotator, target.engine.as_deref()))
+        .collect();
+    let first = wrong.first()?;
+    let engine = first.engine.as_deref().unwrap_or_default();
+    let name = first
+        .description
+        .as_ref()
+        .map_or(first.id.as_str(), |description| description.name.as_str());
+    let suggested: Vec<String> = RotatorName::value_variants()
+        .iter()
+        .filter(|candidate| family(**candidate).is_some_and(|family| family.engines.contains(&engine)))
+        .map(|candidate| candidate.as_str())
+        .collect();
+    let instead = if suggested.is_empty() {
+        "no rotator of this binary takes it".to_owned()
+    } else {
+        format!("use --rotator {}", suggested.join(" or "))
+    };
+    let rotator = rotator.as_str();
+    Some(if targets.len() == 1 {
+        format!("--rotator {rotator} does not match secret {name}, whose engine is {engine:?}: {instead}")
+    } else {
+        format!(
+            "--rotator {rotator} does not match {} of {} secrets, e.g. {name} (engine {engine:?}): narrow --filter, or {instead}",
+            wrong.len(),
+            targets.len()
+        )
+    })
+}
+
+/// What every secret's check shares.
+#[derive(Debug)]
+struct Context<'a> {
+    store: &'a Store,
+    rotator: &'a str,
+    timeout: Duration,
+    settings: &'a RotationSettings,
+}
+
+impl Context<'_> {
+    /// Every check of one secret, stopping at the first that fails.
+    async fn check(
+        &self,
+        target: Target,
+        checks: Option<Arc<dyn EngineChecks>>,
+        inner: rotor_core::BoxedRotator,
+    ) -> Verdict {
+        let Target {
+            id,
+            description,
+            unreadable,
+            ..
+        } = target;
+        let secret = description
+            .as_ref()
+            .map_or_else(|| id.clone(), |description| description.name.clone());
+        let mut verdict = Verdict {
+            secret,
+            passed: Vec::new(),
+            failed: None,
+        };
+        let fail = |check, message: String, cause| Failed {
+            check,
+            what_to_do: self.what_to_do(check, cause, &verdict_name(&id, description.as_ref())),
+            message,
+        };
+        let (Some(description), None) = (&description, unreadable.as_ref()) else {
+            let message = unreadable.map_or_else(String::new, |error| error.to_string());
+            verdict.failed = Some(fail(Check::Readable, message, None));
+            return verdict;
+        };
+        verdict.passed.push(Check::Readable);
+        if description.rotation_enabled == Some(false) {
+            let message = format!("RotationEnabled is false for {}", description.name);
+            verdict.failed = Some(fail(Check::RotationEnabled, message, None));
+            return verdict;
+        }
+        verdict.passed.push(Check::RotationEnabled);
+        if let Some(stuck) = stuck_pending(&description.versions) {
+            let message = format!("AWSPENDING is on version {stuck}, which is not AWSCURRENT");
+            verdict.failed = Some(fail(Check::NoRotationInProgress, message, None));
+            return verdict;
+        }
+        verdict.passed.push(Check::NoRotationInProgress);
+
+        let progress = Progress::default();
+        let token = uuid::Uuid::new_v4().to_string();
+        let view = ReadOnly::new(self.store.clone(), &description.arn, &token);
+        let preflight = Preflight {
+            inner,
+            checks,
+            progress: progress.clone(),
+        };
+        let mut function = RotationFunction::new(preflight, view.clone(), self.settings.clone());
+        if self.store.local().is_none() {
+            // What the deployed function has: RDS completes RDS-managed master secrets.
+            function = function.with_rds(Arc::new(AwsRds::from_env()));
+        }
+        let event = RotationEvent::new(&description.arn, &token, Step::TestSecret);
+        let tested = function.invoke(&event, Deadline::after(self.timeout)).await;
+        verdict.passed.extend(progress.passed());
+        if let Err(error) = tested {
+            let (running, cause) = progress.stopped_at();
+            let (check, message) = match &error {
+                RotationError::Rotator { source, .. } => {
+                    (running.unwrap_or(Check::ConfigurationTest), source.to_string())
+                }
+                RotationError::RotationDisabled { .. } => (Check::RotationEnabled, error.to_string()),
+                RotationError::SecretsManager { .. } => (Check::Readable, error.to_string()),
+                _ => (Check::ConfigurationTest, error.to_string()),
+            };
+            verdict.failed = Some(fail(check, message, cause));
+            return verdict;
+        }
+        if view.refused_writes() > 0 {
+            let message = format!("the {} rotator tried to write to Secrets Manager", self.rotator);
+            verdict.failed = Some(fail(Check::ConfigurationTest, message, None));
+            return verdict;
+        }
+        if let Err(message) = self.generate_password().await {
+            verdict.failed = Some(fail(Check::Password, message, None));
+            return verdict;
+        }
+        verdict.passed.push(Check::Password);
+        verdict
+    }
+
+    /// A password from the policy in the environment, generated as the Lambda would, then
+    /// dropped.
+    async fn generate_password(&self) -> Result<(), String> {
+        let policy = &self.settings.password_policy;
+        match self.settings.password_source {
+            PasswordSource::SecretsManager => self
+                .store
+                .get_random_password(policy)
+                .await
+                .map(drop)
+                .map_err(|error| error.to_string()),
+            _ => policy.generate().map(drop).map_err(|error| error.to_string()),
+        }
+    }
+
+    fn what_to_do(&self, check: Check, cause: Option<LoginCause>, secret: &str) -> String {
+        let rotator = self.rotator;
+        let local = self.store.local().is_some();
+        match (check, cause) {
+            (Check::Readable, _) if local => {
+                "Check the name: `rotor secret list` shows the local store's secrets.".to_owned()
+            }
+            (Check::Readable, _) => "Check the name or ARN, the region and secretsmanager:DescribeSecret \
+                 and GetSecretValue (plus kms:Decrypt for a customer managed key)."
+                .to_owned(),
+            (Check::RotationEnabled, _) if local => {
+                format!("Turn rotation on: rotor secret rotation {secret} on")
+            }
+            (Check::RotationEnabled, _) => {
+                "Configuring rotation with the new function (RotateSecret) turns it on.".to_owned()
+            }
+            (Check::NoRotationInProgress, _) => format!(
+                "Finish that rotation (rotor rotate {secret} --rotator {rotator} --resume) or abandon it \
+                 (rotor cancel {secret}) first."
+            ),
+            (Check::Parses, _) => format!(
+                "Fix the field the message names in AWSCURRENT, or use the --rotator that matches the secret \
+                 (`rotor rotators` lists them; this is {rotator})."
+            ),
+            (Check::MasterArn, _) => "Add \"masterarn\" to AWSCURRENT: the ARN of the secret of the user \
+                 that manages name and name_clone."
+                .to_owned(),
+            (Check::CloneName, _) => "Shorten the user name, or raise USERNAME_CHARACTER_LIMIT up to the \
+                 engine's own limit (the message names the limit)."
+                .to_owned(),
+            (Check::Tls, Some(LoginCause::TlsUnavailable)) => {
+                "Turn TLS on in the server, or set \"ssl\": false in the secret to allow plaintext."
+                    .to_owned()
+            }
+            (Check::Tls, _) => {
+                "Trust the server's CA with \"ssl_ca\" in the secret or ROTOR_CA_BUNDLE (a PEM \
+                 path or inline PEM), and connect by a host name the certificate names."
+                    .to_owned()
+            }
+            (Check::Login, Some(LoginCause::Refused)) => format!(
+                "AWSCURRENT's password does not log in: give the database user that password, or store the \
+                 working one as AWSCURRENT. `rotor status {secret} --show-secret` shows the versions."
+            ),
+            (Check::Login | Check::MasterLogin, Some(LoginCause::Unreachable)) => "Check host, port and the \
+                 network path; a database in a private subnet is reachable only by the deployed function."
+                .to_owned(),
+            (Check::MasterSecret, _) => "Check that masterarn names a readable secret of the same server \
+                 (host and port), or an RDS-managed one tagged with its instance or cluster."
+                .to_owned(),
+            (Check::MasterLogin, Some(LoginCause::TlsUnverified | LoginCause::TlsUnavailable)) => {
+                "Make the master secret's TLS verifiable (its own ssl and ssl_ca apply).".to_owned()
+            }
+            (Check::MasterLogin, _) => "The master secret's password does not log in: fix the master \
+                 secret's AWSCURRENT (or finish the master's own rotation)."
+                .to_owned(),
+            (Check::Password, _) => "Fix PASSWORD_LENGTH, EXCLUDE_CHARACTERS and the EXCLUDE_* / \
+                 REQUIRE_EACH_INCLUDED_TYPE variables so that a password can be made."
+                .to_owned(),
+            (Check::Login | Check::ConfigurationTest, _) => {
+                format!("See the message; `rotor rotate {secret} --rotator {rotator}` would stop here too.")
+            }
+        }
+    }
+}
+
+fn verdict_name(id: &str, description: Option<&SecretDescription>) -> String {
+    description.map_or_else(|| id.to_owned(), |description| description.name.clone())
+}
+
+/// The table, and the exit code: a failure when any secret would fail.
+fn print(verdicts: &[Verdict], fleet: bool, alternating: bool, output: Output) -> Exit {
+    output.line(format!(
+        "  {:<40} {:<8} {:<24} WHAT TO DO",
+        "SECRET", "VERDICT", "FIRST FAILING CHECK"
+    ));
+    for verdict in verdicts {
+        match &verdict.failed {
+            None => output.line(format!("  {:<40} {:<8} {:<24} -", verdict.secret, "ok", "-")),
+            Some(failed) => {
+                output.line(format!(
+                    "  {:<40} {:<8} {:<24} {}",
+                    verdict.secret,
+                    "FAIL",
+                    failed.check.as_str(),
+                    failed.what_to_do
+                ));
+                output.line(format!(
+                    "  {:<40} {:<8} {:<24} why: {}",
+                    "", "", "", failed.message
+                ));
+            }
+        }
+        if !fleet {
+            let passed: Vec<&str> = verdict.passed.iter().map(|check| check.as_str()).collect();
+            output.line(format!("  passed: {}", passed.join(", ")));
+        }
+    }
+    let failed = verdicts.iter().filter(|verdict| verdict.failed.is_some()).count();
+    let privileges = if alternating {
+        "; the master's privileges are not checked (setSecret checks them before changing anything)"
+    } else {
+        ""
+    };
+    output.line(format!(
+        "summary: {} secret(s), {} would rotate, {failed} would fail{privileges}",
+        verdicts.len(),
+        verdicts.len() - failed
+    ));
+    if failed == 0 { Exit::Success } else { Exit::Failure }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_that_mean_nothing_are_refused() {
+        assert!(parse_filter("").is_err());
+        assert!(parse_filter("  ").is_err());
+        assert!(parse_filter("=payments").is_err());
+        assert!(parse_filter("team=a=b").is_err());
+        assert_eq!(parse_filter("prod/"), Ok(Filter::NamePrefix("prod/".into())));
+        assert_eq!(
+            parse_filter("team=payments"),
+            Ok(Filter::Tag {
+                key: "team".into(),
+                value: "payments".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_engine_the_rotator_cannot_rotate_is_a_mismatch() {
+        assert!(wrong_engine(RotatorName::PostgresSingleUser, Some("mysql")));
+        assert!(!wrong_engine(
+            RotatorName::PostgresMultiUser,
+            Some("aurora-postgresql")
+        ));
+        assert!(wrong_engine(RotatorName::MysqlMultiUser, Some("postgres")));
+        assert!(!wrong_engine(RotatorName::MysqlSingleUser, Some("mariadb")));
+        assert!(wrong_engine(RotatorName::HmacKey, Some("postgres")));
+        assert!(!wrong_engine(RotatorName::HmacKey, None));
+        assert!(
+            !wrong_engine(RotatorName::PostgresSingleUser, None),
+            "a missing engine is the parse check's to report"
+        );
+    }
+}

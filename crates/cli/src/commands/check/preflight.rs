@@ -1,0 +1,486 @@
+//! The checks, run exactly where testSecret's configuration test runs: a rotation function
+//! invoked for testSecret under a token whose AWSPENDING has no value, as RotateSecret with
+//! `RotateImmediately=false` invokes the deployed function. The function runs over
+//! [`ReadOnly`], a view of the store that shows that token and refuses every write, and its
+//! rotator is [`Preflight`], which runs finer-grained checks before the real rotator's own
+//! configuration test, so a failure names the check that failed.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use rotor_core::database::{DatabaseSecret, Engine, EngineKit, TlsMode, UsernameSetting, verify_master};
+use rotor_core::password::PasswordPolicy;
+use rotor_core::secrets_manager::{
+    PutSecretValue, SecretVersion, UpdateVersionStage, VersionSelector, VersionSummary,
+};
+use rotor_core::{
+    BoxedRotator, Classify, ErrorClass, FieldError, Rotator, RotatorError, SecretContext, SecretDescription,
+    SecretsManager, SecretsManagerError, StagingLabel, StepContext,
+};
+use secrecy::SecretString;
+
+use crate::store::Store;
+
+/// One check, in the order they run. The first that fails is the verdict's reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// DescribeSecret and GetSecretValue of AWSCURRENT answer.
+    Readable,
+    /// RotationEnabled is not false.
+    RotationEnabled,
+    /// AWSPENDING is not stuck on a version that is not AWSCURRENT.
+    NoRotationInProgress,
+    /// AWSCURRENT is a valid secret of the rotator's engine.
+    Parses,
+    /// Alternating users: AWSCURRENT names its master (`masterarn`).
+    MasterArn,
+    /// Alternating users: the other user's name fits the engine's limit and
+    /// `USERNAME_CHARACTER_LIMIT`.
+    CloneName,
+    /// The TLS the secret asks for: the server offers it and its certificate verifies.
+    Tls,
+    /// AWSCURRENT logs in as the user it names.
+    Login,
+    /// Alternating users: the master secret is readable, completed from RDS when RDS manages
+    /// it, and manages the child's server.
+    MasterSecret,
+    /// Alternating users: the master logs in.
+    MasterLogin,
+    /// The rotator's own configuration test, as testSecret runs it.
+    ConfigurationTest,
+    /// The password policy from the environment generates a password.
+    Password,
+}
+
+impl Check {
+    /// The check's name in the table.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Readable => "secret readable",
+            Self::RotationEnabled => "rotation enabled",
+            Self::NoRotationInProgress => "no rotation in progress",
+            Self::Parses => "AWSCURRENT parses",
+            Self::MasterArn => "masterarn present",
+            Self::CloneName => "clone name fits",
+            Self::Tls => "TLS verified",
+            Self::Login => "AWSCURRENT logs in",
+            Self::MasterSecret => "master secret resolves",
+            Self::MasterLogin => "master logs in",
+            Self::ConfigurationTest => "configuration test",
+            Self::Password => "password policy",
+        }
+    }
+}
+
+/// What a failed login said, by the engine's error types, for the advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoginCause {
+    /// The server refused the credential.
+    Refused,
+    /// The server did not answer.
+    Unreachable,
+    /// The certificate did not verify (untrusted CA, wrong host name) or the CA bundle is
+    /// unusable.
+    TlsUnverified,
+    /// TLS is required and the server does not offer it.
+    TlsUnavailable,
+    /// Anything else.
+    Other,
+}
+
+/// Which checks have passed and which one is running; shared by the rotator and the command.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Progress {
+    inner: Arc<Mutex<ProgressState>>,
+}
+
+#[derive(Debug, Default)]
+struct ProgressState {
+    passed: Vec<Check>,
+    running: Option<Check>,
+    cause: Option<LoginCause>,
+}
+
+impl Progress {
+    fn state(&self) -> MutexGuard<'_, ProgressState> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `check` starts; until [`pass`](Self::pass), a failure is its failure.
+    pub(crate) fn start(&self, check: Check) {
+        self.state().running = Some(check);
+    }
+
+    /// The running check passed.
+    pub(crate) fn pass(&self) {
+        let mut state = self.state();
+        if let Some(check) = state.running.take() {
+            state.passed.push(check);
+        }
+    }
+
+    fn fail_login(&self, check: Check, cause: LoginCause) {
+        let mut state = self.state();
+        state.running = Some(check);
+        state.cause = Some(cause);
+    }
+
+    /// The checks that passed, in order.
+    pub(crate) fn passed(&self) -> Vec<Check> {
+        self.state().passed.clone()
+    }
+
+    /// The check that was running when the function stopped, and what a failed login said.
+    pub(crate) fn stopped_at(&self) -> (Option<Check>, Option<LoginCause>) {
+        let state = self.state();
+        (state.running, state.cause)
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The checks of one engine and strategy, behind one object-safe type.
+pub(crate) trait EngineChecks: Send + Sync + fmt::Debug {
+    /// Runs the checks on the secret `ctx` reads, recording each in `progress`.
+    fn run<'a>(
+        &'a self,
+        ctx: &'a SecretContext<'_>,
+        progress: &'a Progress,
+    ) -> BoxFuture<'a, Result<(), RotatorError>>;
+}
+
+/// The rotation strategy whose needs are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strategy {
+    /// The user changes its own password.
+    SingleUser,
+    /// A master alternates `name` and `name_clone`.
+    AlternatingUsers {
+        /// `USERNAME_CHARACTER_LIMIT`, as the Lambda reads it.
+        setting: Option<UsernameSetting>,
+    },
+}
+
+/// The checks of a database rotator on engine `E`, through the same kit the rotator uses.
+pub(crate) struct DatabaseChecks<E> {
+    kit: EngineKit<E>,
+    strategy: Strategy,
+}
+
+impl<E> fmt::Debug for DatabaseChecks<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseChecks")
+            .field("strategy", &self.strategy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Engine> DatabaseChecks<E> {
+    /// The checks for `strategy`, with the kit a Lambda runs (no fault points, no overrides).
+    pub(crate) fn new(strategy: Strategy) -> Self {
+        Self {
+            kit: EngineKit::new(),
+            strategy,
+        }
+    }
+
+    fn cause(error_type: &str) -> (Check, LoginCause) {
+        let types = E::ERROR_TYPES;
+        if error_type == types.tls_handshake || error_type == types.tls_config {
+            (Check::Tls, LoginCause::TlsUnverified)
+        } else if error_type == types.tls_unavailable {
+            (Check::Tls, LoginCause::TlsUnavailable)
+        } else if error_type == types.auth_failed {
+            (Check::Login, LoginCause::Refused)
+        } else if error_type == types.unreachable {
+            (Check::Login, LoginCause::Unreachable)
+        } else {
+            (Check::Login, LoginCause::Other)
+        }
+    }
+
+    async fn check(&self, ctx: &SecretContext<'_>, progress: &Progress) -> Result<(), RotatorError> {
+        progress.start(Check::Parses);
+        let current = DatabaseSecret::current(ctx, &E::FAMILY).await?;
+        progress.pass();
+        if let Strategy::AlternatingUsers { setting } = self.strategy {
+            progress.start(Check::MasterArn);
+            if current.master_arn.is_none() {
+                let missing = FieldError::Missing("masterarn".into());
+                return Err(ctx.malformed("AWSCURRENT", missing).into());
+            }
+            progress.pass();
+            progress.start(Check::CloneName);
+            EngineKit::<E>::check_clone_name(&current, setting)?;
+            progress.pass();
+        }
+        progress.start(Check::Login);
+        if let Err(error) = self.kit.verify_login(&current, "current", ctx.deadline()).await {
+            let (check, cause) = Self::cause(error.error_type());
+            progress.fail_login(check, cause);
+            return Err(error.into());
+        }
+        if matches!(current.tls, TlsMode::VerifyFull { .. }) {
+            progress.start(Check::Tls);
+            progress.pass();
+        }
+        progress.start(Check::Login);
+        progress.pass();
+        if let Strategy::AlternatingUsers { .. } = self.strategy {
+            progress.start(Check::MasterSecret);
+            let verified = verify_master(ctx, &E::FAMILY, &current).await?;
+            progress.pass();
+            progress.start(Check::MasterLogin);
+            match self.kit.master_session(ctx, &verified).await {
+                Ok(session) => E::close(session).await,
+                Err(error) => {
+                    let (_, cause) = Self::cause(error.error_type());
+                    let cause = if error.class() == ErrorClass::AuthFailure {
+                        LoginCause::Refused
+                    } else {
+                        cause
+                    };
+                    progress.fail_login(Check::MasterLogin, cause);
+                    return Err(error);
+                }
+            }
+            progress.pass();
+        }
+        Ok(())
+    }
+}
+
+impl<E: Engine> EngineChecks for DatabaseChecks<E> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a SecretContext<'_>,
+        progress: &'a Progress,
+    ) -> BoxFuture<'a, Result<(), RotatorError>> {
+        Box::pin(self.check(ctx, progress))
+    }
+}
+
+/// A step other than testSecret's configuration test reached the preflight rotator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum PreflightError {
+    /// The function was asked for a step that would change something.
+    #[error("rotor check runs only testSecret's configuration test")]
+    NotAConfigurationTest,
+}
+
+impl Classify for PreflightError {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Permanent
+    }
+
+    fn error_type(&self) -> &'static str {
+        "NotAConfigurationTest"
+    }
+}
+
+/// The rotator `rotor check` runs: its own checks for the engine, then the real rotator's
+/// configuration test. Every other step fails, so nothing can be changed through it.
+#[derive(Debug)]
+pub(crate) struct Preflight {
+    /// The rotator as its Lambda builds it.
+    pub(crate) inner: BoxedRotator,
+    /// The engine's checks, when the rotator is a database rotator this command knows.
+    pub(crate) checks: Option<Arc<dyn EngineChecks>>,
+    /// Where the checks are recorded.
+    pub(crate) progress: Progress,
+}
+
+impl Rotator for Preflight {
+    fn default_exclude_characters(&self) -> &'static str {
+        self.inner.default_exclude_characters()
+    }
+
+    fn log_targets(&self) -> &'static [&'static str] {
+        self.inner.log_targets()
+    }
+
+    async fn set_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> {
+        Err(PreflightError::NotAConfigurationTest.into())
+    }
+
+    async fn test_secret(&self, _: &StepContext<'_>) -> Result<(), RotatorError> {
+        Err(PreflightError::NotAConfigurationTest.into())
+    }
+
+    async fn test_configuration(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
+        if let Some(checks) = &self.checks {
+            checks.run(ctx, &self.progress).await?;
+        }
+        self.progress.start(Check::ConfigurationTest);
+        self.inner.test_configuration(ctx).await?;
+        self.progress.pass();
+        Ok(())
+    }
+}
+
+/// The store as RotateSecret with `RotateImmediately=false` leaves it for testSecret: the
+/// secret shows one more version, `token`, carrying AWSPENDING and holding no value. Nothing
+/// is stored for it, and every write is refused (and counted), so the checks cannot change the
+/// store whatever a rotator tries.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadOnly {
+    store: Store,
+    arn: String,
+    token: String,
+    refused: Arc<AtomicUsize>,
+}
+
+const PENDING: &str = "AWSPENDING";
+
+fn refused(operation: &str) -> SecretsManagerError {
+    SecretsManagerError::InvalidRequest(format!("rotor check changes nothing: {operation} refused"))
+}
+
+impl ReadOnly {
+    /// A read-only view of `store` in which secret `arn` has the empty AWSPENDING `token`.
+    pub(crate) fn new(store: Store, arn: &str, token: &str) -> Self {
+        Self {
+            store,
+            arn: arn.to_owned(),
+            token: token.to_owned(),
+            refused: Arc::default(),
+        }
+    }
+
+    /// Writes refused so far.
+    pub(crate) fn refused_writes(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    fn is_ours(&self, secret_id: &str, description_arn: Option<&str>) -> bool {
+        secret_id == self.arn || description_arn == Some(self.arn.as_str())
+    }
+}
+
+impl SecretsManager for ReadOnly {
+    async fn describe_secret(&self, secret_id: &str) -> Result<SecretDescription, SecretsManagerError> {
+        let mut description = self.store.describe_secret(secret_id).await?;
+        if self.is_ours(secret_id, Some(&description.arn)) {
+            for stages in description.versions.values_mut() {
+                stages.retain(|stage| stage != PENDING);
+            }
+            description
+                .versions
+                .insert(self.token.clone(), vec![PENDING.to_owned()]);
+        }
+        Ok(description)
+    }
+
+    async fn get_secret_value(
+        &self,
+        secret_id: &str,
+        selector: VersionSelector<'_>,
+    ) -> Result<SecretVersion, SecretsManagerError> {
+        let asks_for_token =
+            selector.version_id == Some(self.token.as_str()) || selector.stage == Some(StagingLabel::Pending);
+        if self.is_ours(secret_id, None) && asks_for_token {
+            return Err(SecretsManagerError::ResourceNotFound(
+                "Secrets Manager can't find the specified secret value for this version.".to_owned(),
+            ));
+        }
+        self.store.get_secret_value(secret_id, selector).await
+    }
+
+    async fn put_secret_value(&self, _: PutSecretValue<'_>) -> Result<(), SecretsManagerError> {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        Err(refused("PutSecretValue"))
+    }
+
+    async fn update_secret_version_stage(
+        &self,
+        _: UpdateVersionStage<'_>,
+    ) -> Result<(), SecretsManagerError> {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        Err(refused("UpdateSecretVersionStage"))
+    }
+
+    async fn list_secret_version_ids(
+        &self,
+        secret_id: &str,
+    ) -> Result<Vec<VersionSummary>, SecretsManagerError> {
+        let mut versions = self.store.list_secret_version_ids(secret_id).await?;
+        if self.is_ours(secret_id, None) {
+            for version in &mut versions {
+                version.stages.retain(|stage| stage != PENDING);
+            }
+            versions.insert(
+                0,
+                VersionSummary {
+                    version_id: self.token.clone(),
+                    stages: vec![PENDING.to_owned()],
+                    created: Some(SystemTime::now()),
+                },
+            );
+        }
+        Ok(versions)
+    }
+
+    async fn get_random_password(
+        &self,
+        policy: &PasswordPolicy,
+    ) -> Result<SecretString, SecretsManagerError> {
+        self.store.get_random_password(policy).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rotor_core::SecretValue;
+
+    use super::*;
+    use crate::store::LocalStore;
+
+    #[tokio::test]
+    async fn the_view_shows_an_empty_awspending_and_refuses_every_write() {
+        let dir = std::env::temp_dir().join(format!("rotor-check-{}", uuid::Uuid::new_v4()));
+        let store = LocalStore::open(&dir.join("store.json"), |_| {}).unwrap();
+        let arn = store
+            .model()
+            .create_secret("app", &SecretValue::new(r#"{"k":"v"}"#))
+            .unwrap();
+        let store = Store::Local(store);
+        let before = store.describe_secret(&arn).await.unwrap().versions;
+        let view = ReadOnly::new(store.clone(), &arn, "token-1");
+
+        let seen = view.describe_secret(&arn).await.unwrap().versions;
+        assert_eq!(seen["token-1"], [PENDING]);
+        assert_eq!(seen.len(), before.len() + 1);
+        let pending = view
+            .get_secret_value(&arn, VersionSelector::pending("token-1"))
+            .await;
+        assert!(pending.unwrap_err().is_not_found(), "AWSPENDING has no value");
+        let listed = view.list_secret_version_ids(&arn).await.unwrap();
+        assert_eq!(listed[0].version_id, "token-1");
+
+        let value = SecretValue::new("changed");
+        let put = PutSecretValue {
+            secret_id: &arn,
+            client_request_token: "token-1",
+            value: &value,
+            stages: &[StagingLabel::Pending],
+            rotation_token: None,
+        };
+        assert!(view.put_secret_value(put).await.is_err());
+        let current = before.keys().next().unwrap();
+        let update = UpdateVersionStage {
+            secret_id: &arn,
+            stage: StagingLabel::Current,
+            move_to: Some("token-1"),
+            remove_from: Some(current),
+        };
+        assert!(view.update_secret_version_stage(update).await.is_err());
+        assert_eq!(view.refused_writes(), 2);
+        assert_eq!(store.describe_secret(&arn).await.unwrap().versions, before);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
