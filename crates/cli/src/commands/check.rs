@@ -4,11 +4,13 @@
 //!
 //! Nothing is written, by construction: the checks run inside a rotation function invoked for
 //! testSecret, over a view of the store that refuses PutSecretValue and
-//! UpdateSecretVersionStage ([`preflight::ReadOnly`]), with a rotator whose only working step
+//! UpdateSecretVersionStage ([`read_only::ReadOnly`]), with a rotator whose only working step
 //! is the configuration test ([`preflight::Preflight`]); the database sees logins and the
 //! engine's read-only identity checks only.
 
+mod advice;
 mod preflight;
+mod read_only;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +24,8 @@ use rotor_core::{
     SecretDescription, SecretsManager, SecretsManagerError, StagingLabel, Step,
 };
 
-use self::preflight::{
-    Check, DatabaseChecks, EngineChecks, LoginCause, Preflight, Progress, ReadOnly, Strategy,
-};
+use self::preflight::{Check, DatabaseChecks, EngineChecks, Preflight, Progress, Strategy};
+use self::read_only::ReadOnly;
 use crate::cli::CheckArgs;
 use crate::output::{Exit, Output};
 use crate::rotation::stuck_pending;
@@ -331,7 +332,13 @@ impl Context<'_> {
         };
         let fail = |check, message: String, cause| Failed {
             check,
-            what_to_do: self.what_to_do(check, cause, &verdict_name(&id, description.as_ref())),
+            what_to_do: advice::what_to_do(
+                check,
+                cause,
+                &verdict_name(&id, description.as_ref()),
+                self.rotator,
+                self.store.local().is_some(),
+            ),
             message,
         };
         let (Some(description), None) = (&description, unreadable.as_ref()) else {
@@ -407,70 +414,6 @@ impl Context<'_> {
                 .map(drop)
                 .map_err(|error| error.to_string()),
             _ => policy.generate().map(drop).map_err(|error| error.to_string()),
-        }
-    }
-
-    fn what_to_do(&self, check: Check, cause: Option<LoginCause>, secret: &str) -> String {
-        let rotator = self.rotator;
-        let local = self.store.local().is_some();
-        match (check, cause) {
-            (Check::Readable, _) if local => {
-                "Check the name: `rotor secret list` shows the local store's secrets.".to_owned()
-            }
-            (Check::Readable, _) => "Check the name or ARN, the region and secretsmanager:DescribeSecret \
-                 and GetSecretValue (plus kms:Decrypt for a customer managed key)."
-                .to_owned(),
-            (Check::RotationEnabled, _) if local => {
-                format!("Turn rotation on: rotor secret rotation {secret} on")
-            }
-            (Check::RotationEnabled, _) => {
-                "Configuring rotation with the new function (RotateSecret) turns it on.".to_owned()
-            }
-            (Check::NoRotationInProgress, _) => format!(
-                "Finish that rotation (rotor rotate {secret} --rotator {rotator} --resume) or abandon it \
-                 (rotor cancel {secret}) first."
-            ),
-            (Check::Parses, _) => format!(
-                "Fix the field the message names in AWSCURRENT, or use the --rotator that matches the secret \
-                 (`rotor rotators` lists them; this is {rotator})."
-            ),
-            (Check::MasterArn, _) => "Add \"masterarn\" to AWSCURRENT: the ARN of the secret of the user \
-                 that manages name and name_clone."
-                .to_owned(),
-            (Check::CloneName, _) => "Shorten the user name, or raise USERNAME_CHARACTER_LIMIT up to the \
-                 engine's own limit (the message names the limit)."
-                .to_owned(),
-            (Check::Tls, Some(LoginCause::TlsUnavailable)) => {
-                "Turn TLS on in the server, or set \"ssl\": false in the secret to allow plaintext."
-                    .to_owned()
-            }
-            (Check::Tls, _) => {
-                "Trust the server's CA with \"ssl_ca\" in the secret or ROTOR_CA_BUNDLE (a PEM \
-                 path or inline PEM), and connect by a host name the certificate names."
-                    .to_owned()
-            }
-            (Check::Login, Some(LoginCause::Refused)) => format!(
-                "AWSCURRENT's password does not log in: give the database user that password, or store the \
-                 working one as AWSCURRENT. `rotor status {secret} --show-secret` shows the versions."
-            ),
-            (Check::Login | Check::MasterLogin, Some(LoginCause::Unreachable)) => "Check host, port and the \
-                 network path; a database in a private subnet is reachable only by the deployed function."
-                .to_owned(),
-            (Check::MasterSecret, _) => "Check that masterarn names a readable secret of the same server \
-                 (host and port), or an RDS-managed one tagged with its instance or cluster."
-                .to_owned(),
-            (Check::MasterLogin, Some(LoginCause::TlsUnverified | LoginCause::TlsUnavailable)) => {
-                "Make the master secret's TLS verifiable (its own ssl and ssl_ca apply).".to_owned()
-            }
-            (Check::MasterLogin, _) => "The master secret's password does not log in: fix the master \
-                 secret's AWSCURRENT (or finish the master's own rotation)."
-                .to_owned(),
-            (Check::Password, _) => "Fix PASSWORD_LENGTH, EXCLUDE_CHARACTERS and the EXCLUDE_* / \
-                 REQUIRE_EACH_INCLUDED_TYPE variables so that a password can be made."
-                .to_owned(),
-            (Check::Login | Check::ConfigurationTest, _) => {
-                format!("See the message; `rotor rotate {secret} --rotator {rotator}` would stop here too.")
-            }
         }
     }
 }
