@@ -101,6 +101,15 @@ async fn check_against_postgres_names_each_failing_check_and_changes_nothing() {
     mysql["engine"] = "mysql".into();
     sandbox.create("other/mysql", &json(&mysql));
 
+    sandbox.create("state/disabled", &json(&app));
+    sandbox
+        .rotor(&["secret", "rotation", "state/disabled", "off"])
+        .expect(0);
+    sandbox.create("state/stuck", &json(&app));
+    let stuck = sandbox.model();
+    stuck.start_rotation("state/stuck").unwrap();
+    sandbox.save(&stuck);
+
     let store_before = std::fs::read(sandbox.store_path()).unwrap();
     let log_before = server.log().unwrap().len();
 
@@ -183,6 +192,31 @@ async fn check_against_postgres_names_each_failing_check_and_changes_nothing() {
         run.stdout
     );
     assert!(run.stdout.contains("privileges are not checked"));
+
+    let run = sandbox.rotor(&[
+        "check",
+        "--all",
+        "--filter",
+        "state/",
+        "--rotator",
+        "postgres-single-user",
+    ]);
+    run.expect(1);
+    let (disabled, _) = row(&run, "state/disabled");
+    assert!(
+        disabled.contains("rotation enabled") && disabled.contains("rotor secret rotation state/disabled on"),
+        "{disabled}"
+    );
+    let (stuck, why) = row(&run, "state/stuck");
+    assert!(
+        stuck.contains("no rotation in progress") && stuck.contains("--resume"),
+        "{stuck}"
+    );
+    assert!(
+        why.unwrap().contains("AWSPENDING is on version"),
+        "{}",
+        run.stdout
+    );
 
     let run = sandbox.rotor(&["check", "no/such", "--rotator", "postgres-single-user"]);
     run.expect(1);
