@@ -230,3 +230,35 @@ fn password_and_tls_settings_reach_the_function_environment() {
     assert_eq!(params["Tls"]["Default"], "verify");
     assert_eq!(params["PasswordLength"]["Default"], 32, "AWS's default length");
 }
+
+#[test]
+fn iam_access_keys_are_managed_only_for_the_users_the_iam_users_parameter_names() {
+    let deployed = Deployed::with(&[("Rotator", "all")]);
+    let mut granted = Vec::new();
+    for (role, statement) in statements_of_every_role(&deployed) {
+        if !actions(&statement).iter().any(|a| a.starts_with("iam:")) {
+            continue;
+        }
+        assert_eq!(
+            actions(&statement),
+            [
+                "iam:ListAccessKeys",
+                "iam:CreateAccessKey",
+                "iam:UpdateAccessKey",
+                "iam:DeleteAccessKey"
+            ],
+            "{role}"
+        );
+        assert_eq!(
+            statement["Resource"],
+            json!({ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/${IamUsers}" }),
+            "{role}"
+        );
+        granted.push(role);
+    }
+    assert_eq!(granted, ["IamAccessKeyRole"]);
+    assert_eq!(
+        super::cfn::TEMPLATE["Parameters"]["IamUsers"]["Default"],
+        "rotor/*"
+    );
+}

@@ -15,12 +15,13 @@ use serde_json::Value;
 use super::cfn::FUNCTIONS;
 use crate::e2e::lambdas::{self, Arch, workspace_root};
 
-const BINS: [&str; 5] = [
+const BINS: [&str; 6] = [
     lambdas::HMAC_KEY,
     lambdas::POSTGRES_SINGLE_USER,
     lambdas::POSTGRES_MULTI_USER,
     lambdas::MYSQL_SINGLE_USER,
     lambdas::MYSQL_MULTI_USER,
+    "iam-access-key-rotator",
 ];
 
 fn release(out: &Path) -> String {
@@ -94,7 +95,7 @@ async fn a_second_release_run_reproduces_the_checksums_and_each_zip_holds_the_bu
     assert_eq!(
         first.lines().count(),
         BINS.len() + 1,
-        "five zips and one template:\n{first}"
+        "a zip per function and one template:\n{first}"
     );
 
     let out = scratch.join("first");

@@ -295,3 +295,19 @@ async fn no_secret_access_key_reaches_the_logs_or_errors_at_trace() {
     let debug = format!("{current:?} {:?}", iam.add_key(USER, an_hour_ago()));
     assert!(!debug.contains(&new_secret), "{debug}");
 }
+
+/// The figures in BENCHMARKS.md: Secrets Manager and IAM calls of a first rotation and of a
+/// steady-state one (AWSPREVIOUS's key deleted to make room).
+#[tokio::test]
+async fn a_steady_state_rotation_makes_fifteen_secrets_manager_calls_and_six_iam_calls() {
+    let (iam, initial, _) = seeded();
+    let harness = harness(&iam, &initial);
+    let mut counts = Vec::new();
+    for _rotation in 0..2 {
+        harness.store().faults().clear_log();
+        harness.faults.clear_log();
+        harness.rotate().await.unwrap();
+        counts.push((harness.store().faults().log().len(), harness.faults.log().len()));
+    }
+    assert_eq!(counts, [(14, 5), (15, 6)], "{:?}", harness.store().faults().log());
+}
