@@ -164,6 +164,9 @@ pub(crate) struct CheckArgs {
     /// Time allowed for each secret's checks, in seconds (a Lambda's timeout).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub(crate) step_timeout: u64,
+    /// Secrets checked at once.
+    #[arg(long, default_value_t = 8, requires = "all", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: u16,
 }
 
 /// `rotor status`.

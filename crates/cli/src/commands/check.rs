@@ -23,6 +23,8 @@ use rotor_core::{
     Deadline, PasswordSource, RotationError, RotationEvent, RotationFunction, RotationSettings, Rotator,
     SecretDescription, SecretsManager, SecretsManagerError, StagingLabel, Step,
 };
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use self::preflight::{Check, DatabaseChecks, EngineChecks, Preflight, Progress, Strategy};
 use self::read_only::ReadOnly;
@@ -110,22 +112,63 @@ pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output:
         "checking {} secret(s) with {rotator} on {store_line}; nothing is written",
         targets.len()
     ));
-    let context = Context {
-        store: &store,
-        rotator: &rotator,
+    let context = Arc::new(Context {
+        store,
+        rotator,
         timeout: Duration::from_secs(args.step_timeout),
-        settings: &settings,
-    };
-    let mut verdicts = Vec::new();
-    for target in targets {
-        let verdict = context.check(target, checks.clone(), inner.clone()).await;
-        verdicts.push(verdict);
-    }
+        settings,
+    });
+    let verdicts = check_all(&context, targets, &checks, &inner, usize::from(args.concurrency)).await;
     let alternating = matches!(
         args.rotator,
         RotatorName::PostgresMultiUser | RotatorName::MysqlMultiUser
     );
     print(&verdicts, args.all, alternating, output)
+}
+
+/// Checks every target, at most `concurrency` at once; the verdicts in the targets' order.
+async fn check_all(
+    context: &Arc<Context>,
+    targets: Vec<Target>,
+    checks: &Option<Arc<dyn EngineChecks>>,
+    inner: &rotor_core::BoxedRotator,
+    concurrency: usize,
+) -> Vec<Verdict> {
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let mut running = JoinSet::new();
+    let mut names = Vec::new();
+    for (index, target) in targets.into_iter().enumerate() {
+        names.push(target.id.clone());
+        let (context, checks, inner, slots) = (context.clone(), checks.clone(), inner.clone(), slots.clone());
+        running.spawn(async move {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let _slot = slots.acquire_owned().await;
+            (index, context.check(target, checks, inner).await)
+        });
+    }
+    let mut verdicts: Vec<Option<Verdict>> = names.iter().map(|_| None).collect();
+    while let Some(joined) = running.join_next().await {
+        if let Ok((index, verdict)) = joined
+            && let Some(slot) = verdicts.get_mut(index)
+        {
+            *slot = Some(verdict);
+        }
+    }
+    verdicts
+        .into_iter()
+        .zip(names)
+        .map(|(verdict, secret)| {
+            verdict.unwrap_or_else(|| Verdict {
+                secret,
+                passed: Vec::new(),
+                failed: Some(Failed {
+                    check: Check::ConfigurationTest,
+                    message: "the check stopped without a verdict".to_owned(),
+                    what_to_do: "Run rotor check for this secret alone.".to_owned(),
+                }),
+            })
+        })
+        .collect()
 }
 
 /// The secrets to check: the one named, or every one the filter matches.
@@ -301,14 +344,14 @@ fn mismatch(rotator: RotatorName, targets: &[Target]) -> Option<String> {
 
 /// What every secret's check shares.
 #[derive(Debug)]
-struct Context<'a> {
-    store: &'a Store,
-    rotator: &'a str,
+struct Context {
+    store: Store,
+    rotator: String,
     timeout: Duration,
-    settings: &'a RotationSettings,
+    settings: RotationSettings,
 }
 
-impl Context<'_> {
+impl Context {
     /// Every check of one secret, stopping at the first that fails.
     async fn check(
         &self,
@@ -336,7 +379,7 @@ impl Context<'_> {
                 check,
                 cause,
                 &verdict_name(&id, description.as_ref()),
-                self.rotator,
+                &self.rotator,
                 self.store.local().is_some(),
             ),
             message,
