@@ -10,7 +10,8 @@ use rotor_core::database::Engine;
 use rotor_hmac_key::HmacKeyRotator;
 
 /// The database drivers' log targets of every rotator this binary can run, for core's log
-/// filter to cap (they would log statements, and so passwords, at DEBUG).
+/// filter to cap (they would log statements, and so passwords, at DEBUG). Redshift's are
+/// PostgreSQL's: rotor-redshift runs on rotor-postgres's driver.
 pub(crate) fn driver_log_targets() -> Vec<&'static str> {
     [
         rotor_postgres::Postgres::LOG_TARGETS,
@@ -33,6 +34,10 @@ pub(crate) enum RotatorName {
     MysqlSingleUser,
     /// MySQL, Aurora MySQL or MariaDB; the `masterarn` user alternates `name` and `name_clone`.
     MysqlMultiUser,
+    /// Amazon Redshift; the user changes its own password.
+    RedshiftSingleUser,
+    /// Amazon Redshift; the `masterarn` user alternates the password of `name` and `name_clone`.
+    RedshiftMultiUser,
     /// An IAM user's access key: `{"UserName", "AccessKeyId", "SecretAccessKey"}`; IAM creates
     /// the new key, STS proves it, the finish hook retires the old ones.
     IamAccessKey,
@@ -54,6 +59,10 @@ impl RotatorName {
             }
             Self::MysqlMultiUser => {
                 BoxedRotator::new(rotor_mysql::AlternatingUsers::from_env().map_err(unusable)?)
+            }
+            Self::RedshiftSingleUser => BoxedRotator::new(rotor_redshift::SingleUser::new()),
+            Self::RedshiftMultiUser => {
+                BoxedRotator::new(rotor_redshift::AlternatingUsers::from_env().map_err(unusable)?)
             }
             Self::IamAccessKey => BoxedRotator::new(rotor_iam_access_key::IamAccessKeyRotator::from_env()),
         })
