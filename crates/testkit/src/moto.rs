@@ -7,7 +7,6 @@
 
 use std::ops::Deref;
 
-
 use crate::LaunchError;
 
 /// The tag RDS puts on the master secret it manages for a DB instance, spelled here as AWS writes it rather
