@@ -39,13 +39,15 @@ pub static TEMPLATE: LazyLock<Value> = LazyLock::new(|| {
 });
 
 /// The functions of the template: the logical-id prefix and the `Rotator` value.
-pub const FUNCTIONS: [(&str, &str); 6] = [
+pub const FUNCTIONS: [(&str, &str); 8] = [
     ("HmacKey", "hmac-key"),
     ("PostgresSingleUser", "postgres-single-user"),
     ("PostgresMultiUser", "postgres-multi-user"),
     ("MysqlSingleUser", "mysql-single-user"),
     ("MysqlMultiUser", "mysql-multi-user"),
     ("IamAccessKey", "iam-access-key"),
+    ("RedshiftSingleUser", "redshift-single-user"),
+    ("RedshiftMultiUser", "redshift-multi-user"),
 ];
 
 /// What one set of parameters deploys.

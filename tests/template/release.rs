@@ -15,13 +15,15 @@ use serde_json::Value;
 use super::cfn::FUNCTIONS;
 use crate::e2e::lambdas::{self, Arch, workspace_root};
 
-const BINS: [&str; 6] = [
+const BINS: [&str; 8] = [
     lambdas::HMAC_KEY,
     lambdas::POSTGRES_SINGLE_USER,
     lambdas::POSTGRES_MULTI_USER,
     lambdas::MYSQL_SINGLE_USER,
     lambdas::MYSQL_MULTI_USER,
     "iam-access-key-rotator",
+    "redshift-single-user",
+    "redshift-multi-user",
 ];
 
 fn release(out: &Path) -> String {
