@@ -36,8 +36,8 @@ impl Engine for MySql {
         Session::open(login, guard).await
     }
 
-    /// [`Session::open`] already compared `CURRENT_USER()` with the login's user; this logs what the
-    /// session is.
+    /// Opening the session already compared `CURRENT_USER()` with the login's user (a different one
+    /// is [`WrongUser`](rotor_core::database::DatabaseError::WrongUser)); this logs what the session is.
     async fn verify_identity(session: &mut Session, login: &Login<'_>) -> Result<(), MySqlError> {
         tracing::debug!(login = login.label, account = %session.account(), verified_tls = session.verified_tls(), "identity checked");
         Ok(())

@@ -2,7 +2,7 @@
 //!
 //! `CREATE ROLE`, `ALTER ROLE` and `GRANT` take no bind parameters, so names and literals are
 //! quoted here with `postgres-protocol`'s escaping, which matches libpq's. Passwords never appear
-//! in a statement: the client computes the verifier (see [`Verifier`]) and sends only that, so the
+//! in a statement: the client computes the verifier (SCRAM-SHA-256 or md5) and sends only that, so the
 //! plaintext cannot reach the server's statement log, `pg_stat_statements` or an audit trail.
 
 use postgres_protocol::escape::{escape_identifier, escape_literal};
