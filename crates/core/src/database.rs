@@ -169,7 +169,9 @@ pub use guard::StatementGuard;
 pub use hosts::HostOverrides;
 pub use kit::{AlternatingLogin, EngineKit};
 pub use master::{MasterRefused, MasterSecret, VerifiedMaster, read_master, verify_master};
-pub use master_target::{MasterTargetError, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG};
+pub use master_target::{
+    MasterTargetError, PRIMARY_CLUSTER_TAG, PRIMARY_INSTANCE_TAG, REDSHIFT_MANAGED_TAGS,
+};
 pub use pair::{CLONE_SUFFIX, PairMismatch, UserPair, check_alternating, check_single_user};
 pub use secret::{CA_BUNDLE_FIELD, CA_BUNDLE_VARIABLE, DatabaseSecret, EngineFamily, TLS_VARIABLE, TlsMode};
 pub use single_user::SingleUserLogin;

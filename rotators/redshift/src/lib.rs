@@ -36,7 +36,7 @@
 //! The master secret must name its host: a Redshift-managed admin secret (tagged
 //! `aws:redshift:primaryclusterarn` or `aws:redshift-serverless:namespacearn`, holding only
 //! `username` and `password`) is not completed from the Redshift API yet, and is refused with a
-//! typed error naming the missing tag (`MasterRdsTagMissing`) before anything changes.
+//! typed error saying so (`MasterManagedByRedshift`) before anything changes.
 //!
 //! ## Alternating users: what the clone gets
 //!

@@ -19,6 +19,13 @@ pub const PRIMARY_INSTANCE_TAG: &str = "aws:rds:primaryDBInstanceArn";
 /// The tag RDS puts on the master secret it manages for a DB cluster.
 pub const PRIMARY_CLUSTER_TAG: &str = "aws:rds:primaryDBClusterArn";
 
+/// The tags with which Redshift marks the master secrets it manages (a provisioned cluster, a
+/// Serverless namespace). Completing those from the Redshift API is not supported yet.
+pub const REDSHIFT_MANAGED_TAGS: [&str; 2] = [
+    "aws:redshift:primaryclusterarn",
+    "aws:redshift-serverless:namespacearn",
+];
+
 /// The longest ARN a tag may name (AWS's functions refuse longer ones).
 const MAX_ARN_LENGTH: usize = 256;
 
@@ -33,6 +40,18 @@ pub enum MasterTargetError {
     NoRdsTag {
         /// The master secret.
         secret_id: String,
+    },
+    /// The master secret is managed by Redshift (it carries one of [`REDSHIFT_MANAGED_TAGS`]),
+    /// whose host rotor cannot read from the Redshift API yet: name the cluster's host in a
+    /// master secret of your own.
+    #[error(
+        "master secret {secret_id} is managed by Redshift ({tag}); rotor cannot complete it from the Redshift API yet: use a master secret that names its host"
+    )]
+    RedshiftManaged {
+        /// The master secret.
+        secret_id: String,
+        /// The Redshift tag it carries.
+        tag: &'static str,
     },
     /// The RDS tag does not hold a usable ARN.
     #[error("the {tag} tag of master secret {secret_id} is not a usable RDS ARN")]
@@ -70,6 +89,7 @@ impl Classify for MasterTargetError {
         match self {
             Self::NoRdsTag { .. } => "MasterRdsTagMissing",
             Self::BadRdsTag { .. } => "MasterRdsTagInvalid",
+            Self::RedshiftManaged { .. } => "MasterManagedByRedshift",
             Self::RdsUnavailable { .. } => "RdsUnavailable",
             Self::NoEndpoint { .. } => "RdsEndpointMissing",
         }
@@ -135,8 +155,13 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
         (Some((tag, arn)), _) => (tag, arn, false),
         (None, Some((tag, arn))) => (tag, arn, true),
         (None, None) => {
-            return Err(MasterTargetError::NoRdsTag {
-                secret_id: master_arn.to_owned(),
+            let secret_id = master_arn.to_owned();
+            return Err(match REDSHIFT_MANAGED_TAGS
+                .into_iter()
+                .find(|tag| tagged(tag).is_some())
+            {
+                Some(tag) => MasterTargetError::RedshiftManaged { secret_id, tag },
+                None => MasterTargetError::NoRdsTag { secret_id },
             }
             .into());
         }

@@ -331,6 +331,21 @@ async fn unproven_targets_and_unusable_master_secrets_are_typed_errors() {
         refused(fleet.verify("untagged-child", &primary, &untagged).await),
         "MasterRdsTagMissing"
     );
+    let by_redshift = fleet
+        .create_secret(
+            "redshift-managed",
+            &managed_master(),
+            &[(
+                "aws:redshift:primaryClusterArn",
+                "arn:aws:redshift:us-east-1:123456789012:namespace:abc".to_owned(),
+            )],
+        )
+        .await;
+    assert_eq!(
+        refused(fleet.verify("redshift-child", &primary, &by_redshift).await),
+        "MasterManagedByRedshift",
+        "a Redshift-managed master is named as such, not as a missing RDS tag"
+    );
     let gone = fleet
         .create_secret(
             "gone",
