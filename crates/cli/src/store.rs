@@ -5,6 +5,7 @@ mod access;
 mod aws;
 mod list;
 mod local;
+mod placeholder;
 mod select;
 
 use rotor_core::password::PasswordPolicy;
@@ -18,6 +19,7 @@ pub(crate) use access::AccessError;
 pub(crate) use aws::AwsStore;
 pub(crate) use list::{Filter, SecretEntry};
 pub(crate) use local::{LocalStore, LocalStoreError};
+pub(crate) use placeholder::{describe_with_placeholder, list_with_placeholder};
 pub(crate) use select::{Environment, choose};
 
 use crate::cli::{StoreArgs, StoreKind};

@@ -13,7 +13,7 @@ pub enum StagingLabel {
 
 impl StagingLabel {
     /// The label as Secrets Manager spells it.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             StagingLabel::Current => "AWSCURRENT",
             StagingLabel::Pending => "AWSPENDING",

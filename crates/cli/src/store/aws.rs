@@ -24,7 +24,7 @@ use rotor_core::secrets_manager::{
 use rotor_core::{AwsSecretsManager, SecretDescription, SecretsManager, SecretsManagerError, StagingLabel};
 use secrecy::SecretString;
 
-const PENDING: &str = "AWSPENDING";
+use super::placeholder::{describe_with_placeholder, list_with_placeholder};
 
 /// The SDK adapter plus the placeholders of rotations in flight (secret ARN → token).
 #[derive(Debug, Clone)]
@@ -134,17 +134,12 @@ fn no_value() -> SecretsManagerError {
     )
 }
 
-fn take_pending(stages: &mut Vec<String>) {
-    stages.retain(|stage| stage != PENDING);
-}
-
 impl SecretsManager for AwsStore {
     async fn describe_secret(&self, secret_id: &str) -> Result<SecretDescription, SecretsManagerError> {
         let mut description = self.secrets.describe_secret(secret_id).await?;
         if let Some(token) = self.settle(&description) {
-            description.versions.values_mut().for_each(take_pending);
+            describe_with_placeholder(&mut description, token);
             description.versions.retain(|_, stages| !stages.is_empty());
-            description.versions.insert(token, vec![PENDING.to_owned()]);
         }
         Ok(description)
     }
@@ -191,17 +186,7 @@ impl SecretsManager for AwsStore {
         if let Some(token) = self.virtual_token(secret_id)
             && !versions.iter().any(|version| version.version_id == token)
         {
-            versions
-                .iter_mut()
-                .for_each(|version| take_pending(&mut version.stages));
-            versions.insert(
-                0,
-                VersionSummary {
-                    version_id: token,
-                    stages: vec![PENDING.to_owned()],
-                    created: Some(SystemTime::now()),
-                },
-            );
+            list_with_placeholder(&mut versions, token);
         }
         Ok(versions)
     }

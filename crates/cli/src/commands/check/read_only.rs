@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::SystemTime;
 
 use rotor_core::password::PasswordPolicy;
 use rotor_core::secrets_manager::{
@@ -12,7 +11,7 @@ use rotor_core::secrets_manager::{
 use rotor_core::{SecretDescription, SecretsManager, SecretsManagerError, StagingLabel};
 use secrecy::SecretString;
 
-use crate::store::Store;
+use crate::store::{Store, describe_with_placeholder, list_with_placeholder};
 
 /// The store as RotateSecret with `RotateImmediately=false` leaves it for testSecret: the
 /// secret shows one more version, `token`, carrying AWSPENDING and holding no value. Nothing
@@ -25,8 +24,6 @@ pub(crate) struct ReadOnly {
     token: String,
     refused: Arc<AtomicUsize>,
 }
-
-const PENDING: &str = "AWSPENDING";
 
 fn refused(operation: &str) -> SecretsManagerError {
     SecretsManagerError::InvalidRequest(format!("rotor check changes nothing: {operation} refused"))
@@ -57,12 +54,7 @@ impl SecretsManager for ReadOnly {
     async fn describe_secret(&self, secret_id: &str) -> Result<SecretDescription, SecretsManagerError> {
         let mut description = self.store.describe_secret(secret_id).await?;
         if self.is_ours(secret_id, Some(&description.arn)) {
-            for stages in description.versions.values_mut() {
-                stages.retain(|stage| stage != PENDING);
-            }
-            description
-                .versions
-                .insert(self.token.clone(), vec![PENDING.to_owned()]);
+            describe_with_placeholder(&mut description, self.token.clone());
         }
         Ok(description)
     }
@@ -101,17 +93,7 @@ impl SecretsManager for ReadOnly {
     ) -> Result<Vec<VersionSummary>, SecretsManagerError> {
         let mut versions = self.store.list_secret_version_ids(secret_id).await?;
         if self.is_ours(secret_id, None) {
-            for version in &mut versions {
-                version.stages.retain(|stage| stage != PENDING);
-            }
-            versions.insert(
-                0,
-                VersionSummary {
-                    version_id: self.token.clone(),
-                    stages: vec![PENDING.to_owned()],
-                    created: Some(SystemTime::now()),
-                },
-            );
+            list_with_placeholder(&mut versions, self.token.clone());
         }
         Ok(versions)
     }
@@ -144,7 +126,7 @@ mod tests {
         let view = ReadOnly::new(store.clone(), &arn, "token-1");
 
         let seen = view.describe_secret(&arn).await.unwrap().versions;
-        assert_eq!(seen["token-1"], [PENDING]);
+        assert_eq!(seen["token-1"], ["AWSPENDING"]);
         assert_eq!(seen.len(), before.len() + 1);
         let pending = view
             .get_secret_value(&arn, VersionSelector::pending("token-1"))
