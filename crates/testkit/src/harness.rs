@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rotor_core::fault::FaultPoints;
-use rotor_core::secrets_manager::VersionSelector;
+use rotor_core::secrets_manager::{UpdateVersionStage, VersionSelector};
 use rotor_core::{
     Deadline, InMemorySecretsManager, RotationError, RotationEvent, RotationFunction, RotationSettings,
-    RotationToken, Rotator, SecretJson, SecretValue, SecretsManager, SecretsManagerError, Step, StepOutcome,
+    RotationToken, Rotator, SecretJson, SecretValue, SecretsManager, SecretsManagerError, StagingLabel, Step,
+    StepOutcome,
 };
 
 use crate::faults::FaultySecretsManager;
@@ -128,6 +129,32 @@ impl<R: Rotator> Harness<R> {
         self.model()
             .cancel_rotation(&self.arn)
             .expect("the harness's secret exists")
+    }
+
+    /// What RotateSecret with `RotateImmediately=false` does: a value-less AWSPENDING version,
+    /// testSecret for it (the rotator's configuration test), then the label removed again, so
+    /// the secret is as it was whatever the outcome.
+    ///
+    /// # Errors
+    /// The configuration test's error.
+    #[expect(
+        clippy::expect_used,
+        reason = "the harness's secret exists for as long as the harness"
+    )]
+    pub async fn test_configuration(&self) -> Result<StepOutcome, RotationError> {
+        let token = self.start_rotation();
+        let outcome = self.step(&token, Step::TestSecret).await;
+        let removal = UpdateVersionStage {
+            secret_id: &self.arn,
+            stage: StagingLabel::Pending,
+            move_to: None,
+            remove_from: Some(&token),
+        };
+        self.model()
+            .update_secret_version_stage(removal)
+            .await
+            .expect("the test version's AWSPENDING is removed");
+        outcome
     }
 
     /// One invocation of `step` for `token`, as Secrets Manager sends it.

@@ -1,7 +1,8 @@
 //! PostgreSQL as an engine of rotor-core's kit: what the kit cannot know about it.
 
 use rotor_core::database::{
-    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, ServerCode, StatementGuard, UsernameLimit,
+    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, ServerCode, StatementGuard, UserPair,
+    UsernameLimit,
 };
 use rotor_core::{ErrorClass, database_error_types};
 
@@ -47,5 +48,13 @@ impl Engine for Postgres {
 
     async fn close(session: Session) {
         session.close().await;
+    }
+
+    async fn check_master_rights(
+        session: &mut Session,
+        pair: &UserPair,
+        pending_user: &str,
+    ) -> Result<(), PgError> {
+        crate::roles::check_master_rights(session, pair, pending_user).await
     }
 }

@@ -211,6 +211,77 @@ fn grant_refused(error: PgError, group: &str) -> PgError {
     )
 }
 
+/// The original's direct memberships, with the options the clone copies.
+async fn memberships(session: &Session, original: &str) -> Result<Vec<(String, Membership)>, PgError> {
+    let rows = session
+        .query("SELECT memberships", MEMBERSHIPS, &[&original])
+        .await?;
+    let mut groups = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let unexpected = |_| PgError::unexpected("SELECT memberships", "a row of another shape");
+        let group: String = row.try_get(0).map_err(unexpected)?;
+        let membership = Membership {
+            admin: row.try_get(1).map_err(unexpected)?,
+            inherit: row.try_get(2).map_err(unexpected)?,
+            set: row.try_get(3).map_err(unexpected)?,
+        };
+        groups.push((group, membership));
+    }
+    Ok(groups)
+}
+
+/// Whether the master may create the clone and grant it membership in the original and in each
+/// of `groups`; its rights, when it may.
+async fn may_create_clone(
+    session: &Session,
+    pair: &UserPair,
+    groups: &[(String, Membership)],
+) -> Result<MasterRights, PgError> {
+    let mut targets = vec![pair.original.as_str()];
+    targets.extend(groups.iter().map(|(group, _)| group.as_str()));
+    let rights = MasterRights::read(session, &targets).await?;
+    rights.may_create(&pair.clone)?;
+    for target in &targets {
+        rights.may_grant(target)?;
+    }
+    Ok(rights)
+}
+
+/// Checks, changing nothing, that the master may do what the next rotation of `pair` does for
+/// `pending_user`: create the clone with the original's memberships when it does not exist yet,
+/// or set the password of the existing user. The same reads and rules as the rotation's own,
+/// outside a transaction.
+pub(crate) async fn check_master_rights(
+    session: &Session,
+    pair: &UserPair,
+    pending_user: &str,
+) -> Result<(), PgError> {
+    let rows = session
+        .query("SELECT roles", INSPECT, &[&pair.original, &pair.clone])
+        .await?;
+    let mut existing = Vec::with_capacity(rows.len());
+    for row in &rows {
+        existing.push(RoleInfo::from_row(row)?.name);
+    }
+    let missing = |role: &str| {
+        PgError::from(PostgresFailure::RoleMissing {
+            role: role.to_owned(),
+        })
+    };
+    if !existing.contains(&pair.original) {
+        return Err(missing(&pair.original));
+    }
+    if existing.iter().any(|name| name == pending_user) {
+        let rights = MasterRights::read(session, &[pending_user]).await?;
+        return rights.may_set_password(pending_user);
+    }
+    if pending_user != pair.clone {
+        return Err(missing(pending_user));
+    }
+    let groups = memberships(session, &pair.original).await?;
+    may_create_clone(session, pair, &groups).await.map(drop)
+}
+
 /// Creates the clone with the pending password and the original's attributes, membership in the
 /// original, the original's direct memberships and its role-level settings, then marks it. The
 /// master's right to grant each membership is checked before `CREATE ROLE`; a statement the
@@ -221,32 +292,13 @@ async fn create_clone(
     original: &RoleInfo,
     password: &SecretString,
 ) -> Result<(), PgError> {
-    let memberships = session
-        .query("SELECT memberships", MEMBERSHIPS, &[&pair.original])
-        .await?;
+    let groups = memberships(session, &pair.original).await?;
     let settings = session
         .query("SELECT role settings", SETTINGS, &[&pair.original])
         .await?;
     // Every statement is built before the first is sent, so a setting that cannot be copied
     // fails the rotation before anything changes.
-    let mut groups = Vec::with_capacity(memberships.len());
-    for row in &memberships {
-        let unexpected = |_| PgError::unexpected("SELECT memberships", "a row of another shape");
-        let group: String = row.try_get(0).map_err(unexpected)?;
-        let membership = Membership {
-            admin: row.try_get(1).map_err(unexpected)?,
-            inherit: row.try_get(2).map_err(unexpected)?,
-            set: row.try_get(3).map_err(unexpected)?,
-        };
-        groups.push((group, membership));
-    }
-    let mut targets = vec![pair.original.as_str()];
-    targets.extend(groups.iter().map(|(group, _)| group.as_str()));
-    let rights = MasterRights::read(session, &targets).await?;
-    rights.may_create(&pair.clone)?;
-    for target in &targets {
-        rights.may_grant(target)?;
-    }
+    let rights = may_create_clone(session, pair, &groups).await?;
     let grants: Vec<(&str, String)> = groups
         .iter()
         .map(|(group, membership)| (group.as_str(), grant_membership(group, &pair.clone, membership)))

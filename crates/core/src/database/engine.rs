@@ -11,6 +11,7 @@ use crate::error::{Classify, ErrorClass};
 
 use super::error::{DatabaseError, ErrorTypes, ServerCode};
 use super::guard::StatementGuard;
+use super::pair::UserPair;
 use super::secret::{DatabaseSecret, EngineFamily, TlsMode};
 use super::username::UsernameLimit;
 
@@ -63,6 +64,22 @@ pub trait Engine: std::fmt::Debug + Send + Sync + Sized + 'static {
 
     /// Ends `session` politely, within its deadline. A failure changes nothing and is only logged.
     fn close(session: Self::Session) -> impl Future<Output = ()> + Send;
+
+    /// Checks, changing nothing, that the master's `session` holds the privileges the next
+    /// alternating-users rotation of `pair` uses: giving `pending_user` its new password, and
+    /// first creating it with the original's memberships when it does not exist yet. A missing
+    /// privilege is the engine's own typed error, naming the privilege. testSecret's
+    /// configuration test and `rotor check` run it, so a master that could never rotate is
+    /// found before a rotation starts. The default checks nothing, for an engine whose server
+    /// cannot tell ahead of time.
+    fn check_master_rights(
+        session: &mut Self::Session,
+        pair: &UserPair,
+        pending_user: &str,
+    ) -> impl Future<Output = Result<(), DatabaseError<Self>>> + Send {
+        let _ = (session, pair, pending_user);
+        async { Ok(()) }
+    }
 }
 
 /// One login: a stored credential, the name it goes by, and where a test redirects it. `Debug`

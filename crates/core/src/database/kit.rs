@@ -285,16 +285,30 @@ impl<E: Engine> EngineKit<E> {
         Ok(self.verify_login(&current, "current", ctx.deadline()).await?)
     }
 
-    /// testSecret without a pending value, for alternating users: AWSCURRENT logs in, and the
-    /// master secret is valid for this child and logs in, so that a configuration that could
-    /// never rotate fails now instead of at the first setSecret.
+    /// testSecret without a pending value, for alternating users: AWSCURRENT logs in, the
+    /// master secret is valid for this child and logs in, and the master holds the privileges
+    /// the next rotation uses ([`Engine::check_master_rights`]), so that a configuration that
+    /// could never rotate fails now instead of at the first setSecret.
     pub async fn test_current_and_master(&self, ctx: &SecretContext<'_>) -> Result<(), RotatorError> {
         let current = DatabaseSecret::current(ctx, &E::FAMILY).await?;
         self.verify_login(&current, "current", ctx.deadline()).await?;
         let verified = verify_master(ctx, &E::FAMILY, &current).await?;
-        let master = self.master_session(ctx, &verified).await?;
-        E::close(master).await;
+        let mut master = self.master_session(ctx, &verified).await?;
         tracing::info!(engine = E::NAME, "the master secret logs in");
+        let checked = Self::check_master_rights(&mut master, &current).await;
+        E::close(master).await;
+        checked
+    }
+
+    /// Whether the master's `session` holds the privileges the next alternating-users rotation
+    /// of `current` uses ([`Engine::check_master_rights`]). Changes nothing.
+    pub async fn check_master_rights(
+        session: &mut E::Session,
+        current: &DatabaseSecret,
+    ) -> Result<(), RotatorError> {
+        let (pair, pending_user) = UserPair::next_rotation(&current.username);
+        E::check_master_rights(session, &pair, &pending_user).await?;
+        tracing::info!(engine = E::NAME, "the master holds the privileges rotation uses");
         Ok(())
     }
 }

@@ -156,10 +156,40 @@ pub struct UserPair {
     pub clone: String,
 }
 
+impl UserPair {
+    /// The pair the next rotation of a secret whose AWSCURRENT is `current_user` works on, and
+    /// the user it gives the new password: `current_user`'s partner (`name` ↔ `name_clone`).
+    pub fn next_rotation(current_user: &str) -> (Self, String) {
+        let pending = alternate_username(current_user);
+        let (original, clone) = if pending.len() > current_user.len() {
+            (current_user.to_owned(), pending.clone())
+        } else {
+            (pending.clone(), current_user.to_owned())
+        };
+        (Self { original, clone }, pending)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::database::secret::tests::app;
+
+    #[test]
+    fn the_next_rotation_gives_the_partner_the_password() {
+        let pair = |original: &str, clone: &str| UserPair {
+            original: original.into(),
+            clone: clone.into(),
+        };
+        assert_eq!(
+            UserPair::next_rotation("app"),
+            (pair("app", "app_clone"), "app_clone".to_owned())
+        );
+        assert_eq!(
+            UserPair::next_rotation("app_clone"),
+            (pair("app", "app_clone"), "app".to_owned())
+        );
+    }
 
     #[test]
     fn clone_names_toggle() {

@@ -74,6 +74,22 @@ async fn assert_refused_before_any_change(
     );
 }
 
+/// testSecret's configuration test (RotateSecret with `RotateImmediately=false`): `None` when it
+/// passes, otherwise its error type. It must foresee each refusal the checks before the first
+/// change foresee.
+async fn configuration_test(harness: &Harness<AlternatingUsers>) -> Option<&'static str> {
+    harness
+        .test_configuration()
+        .await
+        .err()
+        .map(|error| error_type(&error))
+}
+
+/// What the configuration test answers on `major` for a master that PostgreSQL 16 narrowed.
+fn foreseen(major: u32) -> Option<&'static str> {
+    (major >= 16).then_some("PostgresMasterLacksPrivilege")
+}
+
 /// `app` was created by the superuser, so a PostgreSQL 16+ master holds no ADMIN OPTION on it
 /// and may not make the clone a member of it.
 pub async fn an_original_the_master_did_not_create_is_refused_before_any_change(major: u32) {
@@ -81,6 +97,7 @@ pub async fn an_original_the_master_did_not_create_is_refused_before_any_change(
     let Some((db, harness)) = server(major, &setup).await else {
         return;
     };
+    assert_eq!(configuration_test(&harness).await, foreseen(major));
 
     let token = harness.start_rotation();
     let result = harness.run_steps(&token).await.map(|()| token.clone());
@@ -92,6 +109,11 @@ pub async fn an_original_the_master_did_not_create_is_refused_before_any_change(
         db.psql("GRANT app TO master WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;")
             .await;
         harness.run_steps(&token).await.unwrap();
+        assert_eq!(
+            configuration_test(&harness).await,
+            None,
+            "the next rotation sets app's password, which ADMIN OPTION allows"
+        );
         let (user, password) = harness.credential(StagingLabel::Current).await;
         assert_eq!(user, "app_clone");
         assert!(db.can_login(&user, &password).await, "the retry converges");
@@ -121,6 +143,7 @@ pub async fn a_group_the_master_cannot_grant_is_refused_before_any_change(major:
     };
     app_by_master(&db).await;
     db.psql("GRANT legacy TO app;").await;
+    assert_eq!(configuration_test(&harness).await, foreseen(major));
 
     let result = harness.rotate().await;
 
@@ -150,6 +173,7 @@ pub async fn a_clone_the_master_did_not_create_is_refused_before_any_change(majo
         "CREATE ROLE app_clone LOGIN PASSWORD '{THEIRS}'; GRANT app TO app_clone;"
     ))
     .await;
+    assert_eq!(configuration_test(&harness).await, foreseen(major));
 
     let result = harness.rotate().await;
 
@@ -177,6 +201,11 @@ pub async fn a_refusal_after_create_role_rolls_the_clone_back(major: u32) {
     };
     app_by_master(&db).await;
     db.psql("ALTER ROLE app SET log_statement = 'all';").await;
+    assert_eq!(
+        configuration_test(&harness).await,
+        None,
+        "a parameter's privilege is not foreseen: the rotation's rollback covers it"
+    );
 
     let token = harness.start_rotation();
     let (step, error) = harness.run_steps(&token).await.unwrap_err();
@@ -205,4 +234,37 @@ pub async fn a_refusal_after_create_role_rolls_the_clone_back(major: u32) {
         db.can_login(&user, &password).await,
         "Secrets Manager's retry after the fix converges"
     );
+}
+
+/// A master that lost CREATEROLE may neither create the clone nor set passwords, on every
+/// version: the configuration test says so before a rotation starts, and the rotation itself is
+/// refused before any change.
+pub async fn a_master_without_createrole_fails_the_configuration_test(major: u32) {
+    let Some((db, harness)) = server(major, "").await else {
+        return;
+    };
+    app_by_master(&db).await;
+    db.psql("ALTER ROLE master NOCREATEROLE;").await;
+
+    assert_eq!(
+        configuration_test(&harness).await,
+        Some("PostgresMasterLacksPrivilege")
+    );
+    assert_eq!(
+        harness
+            .labels()
+            .await
+            .values()
+            .flatten()
+            .filter(|label| *label == "AWSPENDING")
+            .count(),
+        0,
+        "the configuration test leaves no AWSPENDING behind"
+    );
+    let (step, error) = harness.rotate().await.unwrap_err();
+    assert_eq!(
+        (step, error_type(&error)),
+        (Step::SetSecret, "PostgresMasterLacksPrivilege")
+    );
+    assert!(!db.role_exists("app_clone").await, "nothing was created");
 }

@@ -93,6 +93,7 @@ pub mod pg15 {
         rds_master::a_group_the_master_cannot_grant_is_refused_before_any_change,
         rds_master::a_clone_the_master_did_not_create_is_refused_before_any_change,
         rds_master::a_refusal_after_create_role_rolls_the_clone_back,
+        rds_master::a_master_without_createrole_fails_the_configuration_test,
         crash::alternating_users_converge_after_a_crash_at_every_database_operation,
         md5::md5_servers_keep_md5_verifiers_for_both_rotators,
         tls::rotations_run_over_verified_tls_with_the_secrets_ca_bundle,
@@ -109,6 +110,7 @@ pub mod pg17 {
         rds_master::a_group_the_master_cannot_grant_is_refused_before_any_change,
         rds_master::a_clone_the_master_did_not_create_is_refused_before_any_change,
         rds_master::a_refusal_after_create_role_rolls_the_clone_back,
+        rds_master::a_master_without_createrole_fails_the_configuration_test,
         crash::alternating_users_converge_after_a_crash_at_every_database_operation,
         md5::md5_servers_keep_md5_verifiers_for_both_rotators,
         tls::rotations_run_over_verified_tls_with_the_secrets_ca_bundle,
@@ -125,6 +127,7 @@ pub mod pg18 {
         rds_master::a_group_the_master_cannot_grant_is_refused_before_any_change,
         rds_master::a_clone_the_master_did_not_create_is_refused_before_any_change,
         rds_master::a_refusal_after_create_role_rolls_the_clone_back,
+        rds_master::a_master_without_createrole_fails_the_configuration_test,
         crash::alternating_users_converge_after_a_crash_at_every_database_operation,
         md5::md5_servers_keep_md5_verifiers_for_both_rotators,
     );

@@ -60,6 +60,10 @@ pub(super) fn what_to_do(
         (Check::MasterLogin, _) => "The master secret's password does not log in: fix the master \
              secret's AWSCURRENT (or finish the master's own rotation)."
             .to_owned(),
+        (Check::MasterPrivileges, _) => "Give the master what the message names (PostgreSQL 16 and \
+             later: GRANT name TO master WITH ADMIN OPTION, INHERIT FALSE, SET FALSE), or use a master \
+             that created the users."
+            .to_owned(),
         (Check::Password, _) => "Fix PASSWORD_LENGTH, EXCLUDE_CHARACTERS and the EXCLUDE_* / \
              REQUIRE_EACH_INCLUDED_TYPE variables so that a password can be made."
             .to_owned(),

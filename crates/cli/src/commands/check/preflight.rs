@@ -40,6 +40,9 @@ pub(crate) enum Check {
     MasterSecret,
     /// Alternating users: the master logs in.
     MasterLogin,
+    /// Alternating users: the master holds the privileges the next rotation uses (creating the
+    /// clone with the original's memberships, or setting the pending user's password).
+    MasterPrivileges,
     /// The rotator's own configuration test, as testSecret runs it.
     ConfigurationTest,
     /// The password policy from the environment generates a password.
@@ -60,6 +63,7 @@ impl Check {
             Self::Login => "AWSCURRENT logs in",
             Self::MasterSecret => "master secret resolves",
             Self::MasterLogin => "master logs in",
+            Self::MasterPrivileges => "master privileges",
             Self::ConfigurationTest => "configuration test",
             Self::Password => "password policy",
         }
@@ -225,8 +229,8 @@ impl<E: Engine> DatabaseChecks<E> {
             let verified = verify_master(ctx, &E::FAMILY, &current).await?;
             progress.pass();
             progress.start(Check::MasterLogin);
-            match self.kit.master_session(ctx, &verified).await {
-                Ok(session) => E::close(session).await,
+            let mut session = match self.kit.master_session(ctx, &verified).await {
+                Ok(session) => session,
                 Err(error) => {
                     let (_, cause) = Self::cause(error.error_type());
                     let cause = if error.class() == ErrorClass::AuthFailure {
@@ -237,7 +241,12 @@ impl<E: Engine> DatabaseChecks<E> {
                     progress.fail_login(Check::MasterLogin, cause);
                     return Err(error);
                 }
-            }
+            };
+            progress.pass();
+            progress.start(Check::MasterPrivileges);
+            let rights = EngineKit::<E>::check_master_rights(&mut session, &current).await;
+            E::close(session).await;
+            rights?;
             progress.pass();
         }
         Ok(())
