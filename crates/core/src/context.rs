@@ -12,6 +12,7 @@ use crate::error::RotationError;
 use crate::event::{RotationEvent, RotationToken, Step};
 use crate::password::PasswordSource;
 use crate::rds::RdsApi;
+use crate::redshift::RedshiftApi;
 use crate::secret::{FieldError, SecretJson};
 use crate::secrets_manager::{
     SecretDescription, SecretVersion, SecretsManager, SecretsManagerError, VersionSelector, VersionSummary,
@@ -96,6 +97,7 @@ pub struct SecretContext<'a> {
     settings: &'a RotationSettings,
     deadline: Deadline,
     rds: Option<&'a dyn RdsApi>,
+    redshift: Option<&'a dyn RedshiftApi>,
     current: OnceCell<SecretJson>,
     previous: OnceCell<Option<SecretJson>>,
 }
@@ -118,6 +120,7 @@ impl<'a> SecretContext<'a> {
         settings: &'a RotationSettings,
         deadline: Deadline,
         rds: Option<&'a dyn RdsApi>,
+        redshift: Option<&'a dyn RedshiftApi>,
     ) -> Self {
         Self {
             reader,
@@ -126,6 +129,7 @@ impl<'a> SecretContext<'a> {
             settings,
             deadline,
             rds,
+            redshift,
             current: OnceCell::new(),
             previous: OnceCell::new(),
         }
@@ -160,6 +164,12 @@ impl<'a> SecretContext<'a> {
     /// ([`RotationFunction::with_rds`](crate::RotationFunction::with_rds)).
     pub fn rds(&self) -> Option<&dyn RdsApi> {
         self.rds
+    }
+
+    /// The Redshift API, when the function was given one
+    /// ([`RotationFunction::with_redshift`](crate::RotationFunction::with_redshift)).
+    pub fn redshift(&self) -> Option<&dyn RedshiftApi> {
+        self.redshift
     }
 
     /// DescribeSecret for another secret (the master, for its tags).

@@ -11,6 +11,7 @@ use crate::notify::{NotificationError, RotationNotice, RotationNotifier};
 use crate::outcome::StepOutcome;
 use crate::preamble::{self, Preamble};
 use crate::rds::RdsApi;
+use crate::redshift::RedshiftApi;
 use crate::rotator::Rotator;
 use crate::secrets_manager::{SecretDescription, SecretsManager};
 use crate::settings::RotationSettings;
@@ -28,6 +29,7 @@ pub struct RotationFunction<R, S> {
     secrets: S,
     settings: RotationSettings,
     rds: Option<Arc<dyn RdsApi>>,
+    redshift: Option<Arc<dyn RedshiftApi>>,
     notifier: Option<Arc<dyn RotationNotifier>>,
 }
 
@@ -39,6 +41,7 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             secrets,
             settings,
             rds: None,
+            redshift: None,
             notifier: None,
         }
     }
@@ -48,6 +51,15 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
     #[must_use]
     pub fn with_rds(mut self, rds: Arc<dyn RdsApi>) -> Self {
         self.rds = Some(rds);
+        self
+    }
+
+    /// Gives rotators the Redshift API ([`SecretContext::redshift`]), which completes
+    /// Redshift-managed master secrets (a provisioned cluster's or a Serverless namespace's admin
+    /// secret) with their endpoint.
+    #[must_use]
+    pub fn with_redshift(mut self, redshift: Arc<dyn RedshiftApi>) -> Self {
+        self.redshift = Some(redshift);
         self
     }
 
@@ -118,6 +130,7 @@ impl<R: Rotator, S: SecretsManager> RotationFunction<R, S> {
             &self.settings,
             deadline,
             self.rds.as_deref(),
+            self.redshift.as_deref(),
         );
         if preamble == Preamble::AlreadyCurrent {
             // A finishSecret that crashed or failed after moving the label is completed here.

@@ -73,6 +73,36 @@ pub async fn run<R: Rotator>(rotator: R) -> Result<(), lambda_runtime::Error> {
 pub async fn run_or_report<R: Rotator, E: Classify>(
     rotator: Result<R, E>,
 ) -> Result<(), lambda_runtime::Error> {
+    run_or_report_with(rotator, |function| function).await
+}
+
+/// Like [`run_or_report`], with ports only this binary needs: `extend` receives the function
+/// that [`run`] builds for every rotator (Secrets Manager, RDS, the rotation notifier) and returns
+/// it with more, e.g. [`RotationFunction::with_redshift`]. It is not called when the
+/// configuration is invalid, so nothing it adds is ever built then.
+///
+/// ```no_run
+/// # struct MyRotator;
+/// # impl rotor_core::Rotator for MyRotator {
+/// #     async fn set_secret(&self, _: &rotor_core::StepContext<'_>) -> Result<(), rotor_core::RotatorError> { Ok(()) }
+/// #     async fn test_secret(&self, _: &rotor_core::StepContext<'_>) -> Result<(), rotor_core::RotatorError> { Ok(()) }
+/// # }
+/// # fn redshift_api() -> std::sync::Arc<dyn rotor_core::redshift::RedshiftApi> { unimplemented!() }
+/// #[tokio::main]
+/// async fn main() -> Result<(), lambda_runtime::Error> {
+///     let rotator = Ok::<_, rotor_core::RotationError>(MyRotator);
+///     rotor_core::lambda::run_or_report_with(rotator, |function| function.with_redshift(redshift_api())).await
+/// }
+/// ```
+pub async fn run_or_report_with<R, E, F>(
+    rotator: Result<R, E>,
+    extend: F,
+) -> Result<(), lambda_runtime::Error>
+where
+    R: Rotator,
+    E: Classify,
+    F: FnOnce(RotationFunction<R, AwsSecretsManager>) -> RotationFunction<R, AwsSecretsManager>,
+{
     crate::logging::init_json(rotator.as_ref().map_or(&[], Rotator::log_targets));
     let exclude = rotator
         .as_ref()
@@ -91,6 +121,7 @@ pub async fn run_or_report<R: Rotator, E: Classify>(
         Some(notifier) => function.with_notifier(Arc::new(notifier)),
         None => function,
     };
+    let function = extend(function);
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         handle(function, event).await

@@ -103,6 +103,7 @@ mod outcome;
 pub mod password;
 mod preamble;
 pub mod rds;
+pub mod redshift;
 mod rotator;
 mod secret;
 pub mod secrets_manager;

@@ -12,6 +12,7 @@ mod core {
     pub mod preamble;
     pub mod rds;
     pub mod redaction;
+    pub mod redshift;
     pub mod steps;
     pub mod support;
 }

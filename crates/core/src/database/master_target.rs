@@ -2,14 +2,22 @@
 //!
 //! An RDS-managed master secret holds only `username` and `password`: its
 //! `aws:rds:primaryDBInstanceArn` or `aws:rds:primaryDBClusterArn` tag and the RDS API give its
-//! host, port and engine. A child secret may name another host than its master (a read replica,
-//! an Aurora reader endpoint or member instance, the cluster endpoint of the master's instance):
-//! it is accepted only when the RDS API proves that both belong to one instance or cluster.
-//! Host names are compared with what RDS reports, never guessed from their shape alone.
+//! host, port and engine. A Redshift-managed admin secret is the same: its
+//! `aws:redshift-serverless:namespacearn` or `aws:redshift:primaryclusterarn` tag (looked for in
+//! that order, keys in any case) and the Redshift API ([`crate::redshift`]: DescribeClusters, or
+//! ListNamespaces then ListWorkgroups) give its host and port, and its engine is `redshift`.
+//!
+//! A child secret may name another host than its master (a read replica, an Aurora reader
+//! endpoint or member instance, the cluster endpoint of the master's instance): it is accepted
+//! only when the RDS API proves that both belong to one instance or cluster. Host names are
+//! compared with what RDS reports, never guessed from their shape alone. Redshift has no replicas
+//! or reader endpoints, so a Redshift master (completed from its tag, or naming engine
+//! `redshift`) is never looked up in RDS: its child must name the master's own host and port.
 
 use crate::context::SecretContext;
 use crate::error::{Classify, ErrorClass, RotatorError};
 use crate::rds::{DbCluster, DbInstance, RdsApi, RdsError, identifier_of};
+use crate::redshift::{self, ManagedDatabase};
 use crate::secret::SecretJson;
 
 use super::secret::DatabaseSecret;
@@ -20,11 +28,8 @@ pub const PRIMARY_INSTANCE_TAG: &str = "aws:rds:primaryDBInstanceArn";
 pub const PRIMARY_CLUSTER_TAG: &str = "aws:rds:primaryDBClusterArn";
 
 /// The tags with which Redshift marks the master secrets it manages (a provisioned cluster, a
-/// Serverless namespace). Completing those from the Redshift API is not supported yet.
-pub const REDSHIFT_MANAGED_TAGS: [&str; 2] = [
-    "aws:redshift:primaryclusterarn",
-    "aws:redshift-serverless:namespacearn",
-];
+/// Serverless namespace); see [`redshift::PROVISIONED_TAG`] and [`redshift::SERVERLESS_TAG`].
+pub const REDSHIFT_MANAGED_TAGS: [&str; 2] = [redshift::PROVISIONED_TAG, redshift::SERVERLESS_TAG];
 
 /// The longest ARN a tag may name (AWS's functions refuse longer ones).
 const MAX_ARN_LENGTH: usize = 256;
@@ -33,19 +38,23 @@ const MAX_ARN_LENGTH: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MasterTargetError {
-    /// The master secret has no `host` and no RDS tag saying which database it manages.
+    /// The master secret has no `host` and no RDS or Redshift tag saying which database it
+    /// manages.
     #[error(
-        "master secret {secret_id} has no host and no {PRIMARY_INSTANCE_TAG} or {PRIMARY_CLUSTER_TAG} tag"
+        "master secret {secret_id} has no host and no {PRIMARY_INSTANCE_TAG}, {PRIMARY_CLUSTER_TAG}, {} or {} tag",
+        redshift::SERVERLESS_TAG,
+        redshift::PROVISIONED_TAG
     )]
     NoRdsTag {
         /// The master secret.
         secret_id: String,
     },
     /// The master secret is managed by Redshift (it carries one of [`REDSHIFT_MANAGED_TAGS`]),
-    /// whose host rotor cannot read from the Redshift API yet: name the cluster's host in a
-    /// master secret of your own.
+    /// but this function was built without access to the Redshift API
+    /// ([`RotationFunction::with_redshift`](crate::RotationFunction::with_redshift)): rotate
+    /// with the `redshift-multi-user` function, or name the host in the master secret.
     #[error(
-        "master secret {secret_id} is managed by Redshift ({tag}); rotor cannot complete it from the Redshift API yet: use a master secret that names its host"
+        "master secret {secret_id} is managed by Redshift ({tag}), but this function has no Redshift API client to complete it: rotate with the redshift-multi-user function, or use a master secret that names its host"
     )]
     RedshiftManaged {
         /// The master secret.
@@ -56,6 +65,16 @@ pub enum MasterTargetError {
     /// The RDS tag does not hold a usable ARN.
     #[error("the {tag} tag of master secret {secret_id} is not a usable RDS ARN")]
     BadRdsTag {
+        /// The master secret.
+        secret_id: String,
+        /// The tag's key.
+        tag: String,
+    },
+    /// The Redshift tag does not hold an ARN of its kind (a cluster's for
+    /// [`redshift::PROVISIONED_TAG`], a namespace's for [`redshift::SERVERLESS_TAG`]) of at most
+    /// 256 characters.
+    #[error("the {tag} tag of master secret {secret_id} is not a usable Redshift ARN")]
+    BadRedshiftTag {
         /// The master secret.
         secret_id: String,
         /// The tag's key.
@@ -90,6 +109,7 @@ impl Classify for MasterTargetError {
             Self::NoRdsTag { .. } => "MasterRdsTagMissing",
             Self::BadRdsTag { .. } => "MasterRdsTagInvalid",
             Self::RedshiftManaged { .. } => "MasterManagedByRedshift",
+            Self::BadRedshiftTag { .. } => "MasterRedshiftTagInvalid",
             Self::RdsUnavailable { .. } => "RdsUnavailable",
             Self::NoEndpoint { .. } => "RdsEndpointMissing",
         }
@@ -111,10 +131,19 @@ pub(super) enum RdsResource {
     Cluster(String),
 }
 
-/// What the RDS API said about an RDS-managed master secret.
+/// The database a service-managed master secret belongs to, as its tag named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ManagedResource {
+    /// An RDS instance or cluster.
+    Rds(RdsResource),
+    /// A Redshift cluster or Serverless namespace.
+    Redshift(ManagedDatabase),
+}
+
+/// What the RDS or Redshift API said about a service-managed master secret.
 #[derive(Debug, Clone)]
 pub(super) struct Completion {
-    pub(super) resource: RdsResource,
+    pub(super) resource: ManagedResource,
     host: String,
     port: u16,
     engine: String,
@@ -140,8 +169,8 @@ pub(super) fn needs_completion(json: &SecretJson) -> bool {
     json.get("host").is_none()
 }
 
-/// Completes an RDS-managed master secret: its tag (DescribeSecret on the master), then
-/// DescribeDBInstances or DescribeDBClusters.
+/// Completes a service-managed master secret: its tag (DescribeSecret on the master), then
+/// DescribeDBInstances or DescribeDBClusters for an RDS tag, the Redshift API for a Redshift tag.
 pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Result<Completion, RotatorError> {
     let description = ctx.describe_other(master_arn).await?;
     let tagged = |wanted: &str| {
@@ -155,15 +184,14 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
         (Some((tag, arn)), _) => (tag, arn, false),
         (None, Some((tag, arn))) => (tag, arn, true),
         (None, None) => {
-            let secret_id = master_arn.to_owned();
-            return Err(match REDSHIFT_MANAGED_TAGS
-                .into_iter()
-                .find(|tag| tagged(tag).is_some())
-            {
-                Some(tag) => MasterTargetError::RedshiftManaged { secret_id, tag },
-                None => MasterTargetError::NoRdsTag { secret_id },
-            }
-            .into());
+            // Serverless first, as AWS's own function looks.
+            return match tagged(redshift::SERVERLESS_TAG).or_else(|| tagged(redshift::PROVISIONED_TAG)) {
+                Some((tag, arn)) => complete_from_redshift(ctx, master_arn, &tag, &arn).await,
+                None => Err(MasterTargetError::NoRdsTag {
+                    secret_id: master_arn.to_owned(),
+                }
+                .into()),
+            };
         }
     };
     if arn.len() > MAX_ARN_LENGTH || !arn.starts_with("arn:") || identifier_of(&arn).is_empty() {
@@ -186,7 +214,7 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
             .into());
         };
         Ok(Completion {
-            resource: RdsResource::Cluster(found.identifier),
+            resource: ManagedResource::Rds(RdsResource::Cluster(found.identifier)),
             host,
             port,
             engine: found.engine,
@@ -201,15 +229,53 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
             .into());
         };
         Ok(Completion {
-            resource: RdsResource::Instance {
+            resource: ManagedResource::Rds(RdsResource::Instance {
                 identifier: found.identifier,
                 cluster: found.cluster,
-            },
+            }),
             host,
             port,
             engine: found.engine,
         })
     }
+}
+
+/// Completes a Redshift-managed master secret from the Redshift API: the endpoint of the cluster
+/// or of the namespace's workgroup that its tag `tag` (value `arn`) names, and engine `redshift`.
+async fn complete_from_redshift(
+    ctx: &SecretContext<'_>,
+    master_arn: &str,
+    tag: &str,
+    arn: &str,
+) -> Result<Completion, RotatorError> {
+    let Some(api) = ctx.redshift() else {
+        let tag = REDSHIFT_MANAGED_TAGS
+            .into_iter()
+            .find(|known| known.eq_ignore_ascii_case(tag))
+            .unwrap_or(redshift::PROVISIONED_TAG);
+        return Err(MasterTargetError::RedshiftManaged {
+            secret_id: master_arn.to_owned(),
+            tag,
+        }
+        .into());
+    };
+    let database = ManagedDatabase::from_tag(tag, arn).ok_or_else(|| MasterTargetError::BadRedshiftTag {
+        secret_id: master_arn.to_owned(),
+        tag: tag.to_owned(),
+    })?;
+    let endpoint = database.endpoint(api).await?;
+    tracing::info!(
+        secret_id = ctx.secret_id(),
+        master = master_arn,
+        kind = database.kind(),
+        "the master secret is Redshift-managed: host and port come from the Redshift API"
+    );
+    Ok(Completion {
+        resource: ManagedResource::Redshift(database),
+        host: endpoint.address,
+        port: endpoint.port,
+        engine: redshift::ENGINE.to_owned(),
+    })
 }
 
 /// How a child on another host than its master was proven to belong to the master's database.
@@ -225,19 +291,23 @@ pub(super) enum Relation {
 }
 
 /// Whether the RDS API proves that `child`'s host and port are an endpoint of the database
-/// `master` manages. `known` is the master's resource when it came from its RDS tag; otherwise
-/// the master's host is looked up and must be exactly what RDS reports for it.
+/// `master` manages. `known` is the master's resource when it came from its tag; otherwise the
+/// master's host is looked up and must be exactly what RDS reports for it.
 ///
 /// A child or master host that RDS does not know is no proof (`Ok(None)`); an RDS API failure is
-/// an error, never mistaken for a mismatch.
+/// an error, never mistaken for a mismatch. A Redshift master (from a Redshift tag, or naming
+/// engine `redshift`) is no proof without asking RDS: Redshift has no replicas or reader
+/// endpoints, and its functions may not call RDS.
 pub(super) async fn relation(
     rds: &dyn RdsApi,
     master: &DatabaseSecret,
-    known: Option<&RdsResource>,
+    known: Option<&ManagedResource>,
     child: &DatabaseSecret,
 ) -> Result<Option<Relation>, RdsError> {
     let resource = match known {
-        Some(resource) => Some(resource.clone()),
+        Some(ManagedResource::Rds(resource)) => Some(resource.clone()),
+        Some(ManagedResource::Redshift(_)) => return Ok(no_redshift_replicas(master)),
+        None if master.engine == redshift::ENGINE => return Ok(no_redshift_replicas(master)),
         None => identify(rds, master).await?,
     };
     let Some(resource) = resource else {
@@ -263,6 +333,15 @@ pub(super) async fn relation(
         RdsResource::Cluster(identifier) => rds.describe_db_cluster(identifier).await?,
     };
     Ok(cluster_relation(&cluster, candidate.as_ref(), child))
+}
+
+/// No proof for a child on another host than its Redshift master, and why in the log.
+fn no_redshift_replicas(master: &DatabaseSecret) -> Option<Relation> {
+    tracing::warn!(
+        master_host = %master.host,
+        "the child names another host or port than its Redshift master; Redshift has no replicas or reader endpoints, so the child must name the master's endpoint"
+    );
+    None
 }
 
 /// The child as an endpoint or member of `cluster`.

@@ -73,6 +73,7 @@ async fn related(
     known: Option<RdsResource>,
     child: &str,
 ) -> Option<Relation> {
+    let known = known.map(ManagedResource::Rds);
     relation(rds, &on(master), known.as_ref(), &on(child))
         .await
         .unwrap()
@@ -188,10 +189,10 @@ async fn an_rds_error_is_an_error_not_a_mismatch() {
 #[test]
 fn a_completion_fills_in_only_what_the_secret_lacks() {
     let completion = Completion {
-        resource: RdsResource::Instance {
+        resource: ManagedResource::Rds(RdsResource::Instance {
             identifier: "shop".into(),
             cluster: None,
-        },
+        }),
         host: PRIMARY.into(),
         port: 5432,
         engine: "postgres".into(),
@@ -218,4 +219,53 @@ fn only_plausible_identifiers_are_looked_up() {
     assert_eq!(plausible_identifier("10.0.0.7"), None);
     assert_eq!(plausible_identifier("-x.example"), None);
     assert_eq!(plausible_identifier(&format!("{}.example", "a".repeat(64))), None);
+}
+
+#[tokio::test]
+async fn a_redshift_master_is_no_proof_and_never_asks_rds() {
+    let rds = fleet();
+    let cluster = ManagedResource::Redshift(ManagedDatabase::Cluster {
+        identifier: "shop".into(),
+    });
+    assert_eq!(
+        relation(&rds, &on(PRIMARY), Some(&cluster), &on(REPLICA))
+            .await
+            .unwrap(),
+        None,
+        "a master completed from its Redshift tag"
+    );
+    let named = crate::database::secret::tests::json(&format!(
+        r#"{{"engine":"redshift","host":"{PRIMARY}","port":5432,"username":"admin","password":"m"}}"#
+    ));
+    let family = crate::database::EngineFamily {
+        engines: &["redshift"],
+        ..crate::database::secret::tests::POSTGRES
+    };
+    let named = DatabaseSecret::parse(&named, &family).unwrap();
+    assert_eq!(
+        relation(&rds, &named, None, &on(REPLICA)).await.unwrap(),
+        None,
+        "a master that names engine redshift"
+    );
+    assert_eq!(rds.calls(), Vec::<String>::new(), "RDS was never asked");
+}
+
+#[test]
+fn a_redshift_completion_fills_in_host_port_and_engine_redshift() {
+    let completion = Completion {
+        resource: ManagedResource::Redshift(ManagedDatabase::Namespace {
+            arn: "arn:aws:redshift-serverless:eu-west-1:123456789012:namespace/n-1".into(),
+        }),
+        host: "wg.123456789012.eu-west-1.redshift-serverless.amazonaws.com".into(),
+        port: 5439,
+        engine: crate::redshift::ENGINE.into(),
+    };
+    let managed = crate::database::secret::tests::json(r#"{"username":"admin","password":"m"}"#);
+    let completed = completion.apply(&managed);
+    assert_eq!(
+        completed.optional_str("host").unwrap(),
+        Some("wg.123456789012.eu-west-1.redshift-serverless.amazonaws.com")
+    );
+    assert_eq!(completed.port("port", 1).unwrap(), 5439);
+    assert_eq!(completed.optional_str("engine").unwrap(), Some("redshift"));
 }
