@@ -88,6 +88,16 @@ pub enum MySqlFailure {
         /// The master's account, as `'user'@'host'`.
         account: String,
     },
+    /// The master does not hold a global privilege every alternating-users rotation uses.
+    #[error(
+        "the master {account} lacks {privilege}, which alternating users needs to create, alter and grant the users"
+    )]
+    MasterLacksPrivilege {
+        /// The master's account, as `'user'@'host'`.
+        account: String,
+        /// The missing privilege, e.g. `CREATE USER ON *.*`.
+        privilege: &'static str,
+    },
     /// A `SHOW GRANTS` row could not be understood, so the grants cannot be mirrored faithfully.
     #[error("row {row} of SHOW GRANTS for {account} is not understood: {reason}")]
     GrantsNotUnderstood {
@@ -138,6 +148,7 @@ impl Classify for MySqlFailure {
             Self::UnsupportedPlugin { .. } => "MySqlUnsupportedPlugin",
             Self::DualPasswordUnsupported { .. } => "MySqlDualPasswordUnsupported",
             Self::AccountMissing { .. } => "MySqlAccountMissing",
+            Self::MasterLacksPrivilege { .. } => "MySqlMasterLacksPrivilege",
             Self::NotOurOriginal { .. } => "MySqlNotOurOriginal",
             Self::OtherHostRow { .. } => "MySqlOtherHostRow",
             Self::MasterInPair { .. } => "MySqlMasterInPair",

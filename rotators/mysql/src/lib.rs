@@ -134,6 +134,7 @@ mod flavour;
 mod grant_sync;
 mod grant_syntax;
 mod grants;
+mod master_rights;
 mod ownership;
 mod pair_checks;
 mod password_hash;

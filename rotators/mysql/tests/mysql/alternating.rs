@@ -369,3 +369,42 @@ async fn the_configuration_test_refuses_a_master_secret_that_does_not_log_in() {
     assert_eq!(error_type(&error), "MasterRefused", "{error}");
     assert!(db.logs_in("app", "initial-pw").await, "nothing changed");
 }
+
+/// The configuration test (RotateSecret with `RotateImmediately=false`) proves the master holds
+/// the global privileges every rotation uses: a master without `GRANT OPTION` fails it, with the
+/// privilege named, and passes once it has it; nothing changes either way.
+#[tokio::test]
+async fn the_configuration_test_refuses_a_master_without_the_grant_option() {
+    let db = Db::start().await;
+    db.create_user("app", "%", "initial-pw").await;
+    db.create_user("weak", "%", "weak-Password-1").await;
+    db.sql("GRANT CREATE USER, SELECT ON *.* TO 'weak'@'%';").await;
+    let master = db.secret("weak", "weak-Password-1");
+    let mut secret = db.secret("app", "initial-pw");
+    let harness = Harness::new(
+        |faults| AlternatingUsers::new().with_fault_points(faults),
+        move |model| {
+            let arn = model
+                .create_secret("weak-master", &SecretValue::new(master.to_string()))
+                .unwrap();
+            secret["masterarn"] = arn.into();
+            secret
+        },
+    );
+
+    let error = harness.test_configuration().await.unwrap_err();
+
+    assert_eq!(error_type(&error), "MySqlMasterLacksPrivilege", "{error}");
+    assert!(error.to_string().contains("GRANT OPTION ON *.*"), "{error}");
+    assert!(
+        !db.logs_in("app_clone", "initial-pw").await,
+        "no clone was created"
+    );
+    db.sql("GRANT CREATE USER, SELECT ON *.* TO 'weak'@'%' WITH GRANT OPTION;")
+        .await;
+    assert_eq!(
+        harness.test_configuration().await.unwrap(),
+        StepOutcome::ConfigurationTested
+    );
+    assert!(db.logs_in("app", "initial-pw").await, "nothing changed");
+}
