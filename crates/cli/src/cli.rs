@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::EXIT_CODES;
 use crate::rotators::RotatorName;
+use crate::store::Filter;
 
 /// Rotate AWS Secrets Manager secrets exactly as Secrets Manager would, locally or against AWS.
 #[derive(Debug, Parser)]
@@ -45,6 +46,28 @@ pub(crate) struct StoreArgs {
 }
 
 impl Command {
+    /// Input that is wrong whatever the store holds (a `--filter` the CLI does not understand,
+    /// a `--rate` that is not a positive number), as the one line to print before anything is
+    /// called.
+    pub(crate) fn bad_input(&self) -> Option<String> {
+        let (filter, rate) = match self {
+            Self::Rotate(args) => (args.filter.as_deref(), args.all.then_some(args.rate)),
+            Self::Check(args) => (args.filter.as_deref(), None),
+            _ => (None, None),
+        };
+        if let Some(text) = filter
+            && let Err(problem) = Filter::parse(text)
+        {
+            return Some(format!("unknown filter {text:?}: {problem}"));
+        }
+        match rate {
+            Some(rate) if !(rate.is_finite() && rate > 0.0) => Some(format!(
+                "--rate must be a positive number of secrets per second, not {rate}"
+            )),
+            _ => None,
+        }
+    }
+
     /// The one secret the command names, if it names one.
     pub(crate) fn secret_id(&self) -> Option<&str> {
         match self {
@@ -120,15 +143,23 @@ pub(crate) struct RotateArgs {
     /// The secret's name or ARN.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub(crate) secret_id: Option<String>,
-    /// How to rotate it.
-    #[arg(long, value_enum)]
-    pub(crate) rotator: RotatorName,
+    /// How to rotate it (not with --via-service: the deployed function is the rotator).
+    #[arg(long, value_enum, required_unless_present = "via_service")]
+    pub(crate) rotator: Option<RotatorName>,
     /// Continue the rotation stuck in AWSPENDING with its own token instead of starting one.
-    #[arg(long, conflicts_with = "all")]
+    #[arg(long, conflicts_with_all = ["all", "via_service"])]
     pub(crate) resume: bool,
     /// Print AWSCURRENT and AWSPREVIOUS values after the rotation.
-    #[arg(long, conflicts_with = "all")]
+    #[arg(long, conflicts_with_all = ["all", "via_service"])]
     pub(crate) show_secret: bool,
+    /// Let Secrets Manager rotate through each secret's deployed rotation function
+    /// (RotateSecret), for databases only that function can reach, and wait for each rotation
+    /// by watching its version's labels. AWS only.
+    #[arg(long, conflicts_with = "rotator")]
+    pub(crate) via_service: bool,
+    /// With --via-service: how long to wait for each rotation to complete, in seconds.
+    #[arg(long, default_value_t = 300, requires = "via_service", value_name = "SECONDS")]
+    pub(crate) wait: u64,
     /// Time allowed for each step, in seconds (a Lambda's timeout).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub(crate) step_timeout: u64,
@@ -141,8 +172,14 @@ pub(crate) struct RotateArgs {
     /// Rotations in flight at once.
     #[arg(long, default_value_t = 8, requires = "all", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) concurrency: u16,
-    /// Most rotations started per second.
-    #[arg(long, default_value_t = 50.0, requires = "all", value_name = "PER_SECOND")]
+    /// Most rotations started per second (a positive number).
+    #[arg(
+        long,
+        default_value_t = 50.0,
+        requires = "all",
+        value_name = "PER_SECOND",
+        allow_negative_numbers = true
+    )]
     pub(crate) rate: f64,
 }
 
@@ -152,9 +189,17 @@ pub(crate) struct CheckArgs {
     /// The secret's name or ARN.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub(crate) secret_id: Option<String>,
-    /// The rotator that would rotate it.
-    #[arg(long, value_enum)]
-    pub(crate) rotator: RotatorName,
+    /// The rotator that would rotate it (not with --via-service: the deployed function is).
+    #[arg(long, value_enum, required_unless_present = "via_service")]
+    pub(crate) rotator: Option<RotatorName>,
+    /// Ask each secret's deployed rotation function instead of checking here: RotateSecret
+    /// with RotateImmediately=false, which runs only its testSecret on a test version that
+    /// Secrets Manager removes afterwards. AWS only.
+    #[arg(long, conflicts_with = "rotator")]
+    pub(crate) via_service: bool,
+    /// With --via-service: how long to wait for each test to finish, in seconds.
+    #[arg(long, default_value_t = 300, requires = "via_service", value_name = "SECONDS")]
+    pub(crate) wait: u64,
     /// Check every secret that matches `--filter`.
     #[arg(long, requires = "filter")]
     pub(crate) all: bool,

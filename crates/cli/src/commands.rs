@@ -7,6 +7,7 @@ pub(crate) mod fleet;
 pub(crate) mod rotate;
 pub(crate) mod secret;
 pub(crate) mod status;
+pub(crate) mod via_service;
 
 use clap::ValueEnum;
 

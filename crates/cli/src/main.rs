@@ -33,9 +33,11 @@ mod advice;
 mod backoff;
 mod cli;
 mod commands;
+mod engines;
 mod output;
 mod rotation;
 mod rotators;
+mod service;
 mod store;
 mod timeline;
 
@@ -84,6 +86,10 @@ async fn run(cli: Cli) -> Exit {
     }
     if let Command::Demo { subject } = cli.command {
         return commands::demo::run(subject, output).await;
+    }
+    if let Some(line) = cli.command.bad_input() {
+        output.note(format!("error: {line}"));
+        return Exit::Failure;
     }
     let waiting = |lock: &std::path::Path| {
         output.note(format!(

@@ -4,6 +4,7 @@
 
 mod cli {
     pub mod access;
+    pub mod bad_input;
     pub mod bench;
     pub mod cancel;
     pub mod check;

@@ -11,12 +11,12 @@
 mod advice;
 mod preflight;
 mod read_only;
+mod remote;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::ValueEnum;
-use rotor_core::database::{Engine, EngineFamily, UsernameSetting};
+use rotor_core::database::UsernameSetting;
 use rotor_core::rds::AwsRds;
 use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{
@@ -29,6 +29,7 @@ use tokio::task::JoinSet;
 use self::preflight::{Check, DatabaseChecks, EngineChecks, Preflight, Progress, Strategy};
 use self::read_only::ReadOnly;
 use crate::cli::CheckArgs;
+use crate::engines::{SecretEngine, engine_of, mismatch};
 use crate::output::{Exit, Output};
 use crate::rotation::stuck_pending;
 use crate::rotators::RotatorName;
@@ -65,7 +66,10 @@ struct Target {
 
 /// Runs `rotor check`.
 pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output: Output) -> Exit {
-    let inner = match args.rotator.build() {
+    let Some(rotator_name) = args.rotator else {
+        return remote::run(store, store_line, &args, output).await;
+    };
+    let inner = match rotator_name.build() {
         Ok(rotator) => rotator,
         Err(problem) => {
             output.note(format!(
@@ -83,7 +87,7 @@ pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output:
             return Exit::Failure;
         }
     };
-    let checks = match engine_checks(args.rotator) {
+    let checks = match engine_checks(rotator_name) {
         Ok(checks) => checks,
         Err(problem) => {
             output.note(format!(
@@ -92,7 +96,7 @@ pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output:
             return Exit::Failure;
         }
     };
-    let rotator = args.rotator.as_str();
+    let rotator = rotator_name.as_str();
     let ids = match secret_ids(&store, &args, store_line, output).await {
         Ok(ids) => ids,
         Err(exit) => return exit,
@@ -104,7 +108,14 @@ pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output:
             Err(exit) => return report_access(output, &exit),
         }
     }
-    if let Some(line) = mismatch(args.rotator, &targets) {
+    let engines: Vec<SecretEngine> = targets
+        .iter()
+        .map(|target| SecretEngine {
+            name: verdict_name(&target.id, target.description.as_ref()),
+            engine: target.engine.clone(),
+        })
+        .collect();
+    if let Some(line) = mismatch(rotator_name, &engines) {
         output.note(format!("error: {line}"));
         return Exit::Failure;
     }
@@ -120,7 +131,7 @@ pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output:
     });
     let verdicts = check_all(&context, targets, &checks, &inner, usize::from(args.concurrency)).await;
     let alternating = matches!(
-        args.rotator,
+        rotator_name,
         RotatorName::PostgresMultiUser | RotatorName::MysqlMultiUser
     );
     print(&verdicts, args.all, alternating, output)
@@ -188,39 +199,15 @@ async fn secret_ids(
         };
     }
     let text = args.filter.as_deref().unwrap_or_default();
-    let filter = match parse_filter(text) {
+    let filter = match Filter::parse(text) {
         Ok(filter) => filter,
         Err(problem) => {
             output.note(format!("error: unknown filter {text:?}: {problem}"));
             return Err(Exit::Failure);
         }
     };
-    let entries = store
-        .list(&filter)
-        .await
-        .map_err(|error| store.report(output, "listing secrets", &error))?;
-    if entries.is_empty() {
-        output.note(format!("error: no secret matches {filter} on {store_line}"));
-        return Err(Exit::Failure);
-    }
+    let entries = super::fleet::matching(store, &filter, store_line, output).await?;
     Ok(entries.into_iter().map(|entry| entry.arn).collect())
-}
-
-/// The fleet commands' filter syntax (`PREFIX` or `TAG=VALUE`), refusing what it cannot mean:
-/// nothing at all, a tag without a key, more than one `=`.
-fn parse_filter(text: &str) -> Result<Filter, &'static str> {
-    if text.trim().is_empty() {
-        return Err("a filter is a name prefix or TAG=VALUE");
-    }
-    if let Some((key, value)) = text.split_once('=') {
-        if key.trim().is_empty() {
-            return Err("a tag filter needs a tag key before '=' (TAG=VALUE)");
-        }
-        if value.contains('=') {
-            return Err("a tag filter has one '=' (TAG=VALUE)");
-        }
-    }
-    Ok(Filter::parse(text))
 }
 
 /// DescribeSecret and AWSCURRENT's `engine`, read before any check. An access failure (no
@@ -248,9 +235,7 @@ async fn read(store: &Store, id: String) -> Result<Target, crate::store::AccessE
         .await;
     match current {
         Ok(version) => {
-            target.engine = serde_json::from_str::<serde_json::Value>(version.value.expose())
-                .ok()
-                .and_then(|json| json.get("engine")?.as_str().map(str::to_owned));
+            target.engine = engine_of(version.value.expose());
         }
         Err(error) => {
             if let Some(access) = store.access_error(&error) {
@@ -261,17 +246,6 @@ async fn read(store: &Store, id: String) -> Result<Target, crate::store::AccessE
     }
     target.description = Some(description);
     Ok(target)
-}
-
-/// The engine family a database rotator accepts; `None` for the rotators without one.
-fn family(rotator: RotatorName) -> Option<EngineFamily> {
-    match rotator {
-        RotatorName::PostgresSingleUser | RotatorName::PostgresMultiUser => {
-            Some(rotor_postgres::Postgres::FAMILY)
-        }
-        RotatorName::MysqlSingleUser | RotatorName::MysqlMultiUser => Some(rotor_mysql::MySql::FAMILY),
-        _ => None,
-    }
 }
 
 /// The checks of the rotators this command knows the engine of.
@@ -295,50 +269,6 @@ fn engine_checks(rotator: RotatorName) -> Result<Option<Arc<dyn EngineChecks>>, 
             alternating()?,
         ))),
         _ => None,
-    })
-}
-
-/// Whether a secret whose AWSCURRENT names `engine` is one `rotator` cannot rotate: a database
-/// rotator and another engine, or the HMAC key rotator and a database secret.
-fn wrong_engine(rotator: RotatorName, engine: Option<&str>) -> bool {
-    match (family(rotator), engine) {
-        (Some(family), Some(engine)) => !family.engines.contains(&engine),
-        (None, Some(_)) => rotator == RotatorName::HmacKey,
-        (_, None) => false,
-    }
-}
-
-/// The one-line refusal when `--rotator` does not match some secret's engine.
-fn mismatch(rotator: RotatorName, targets: &[Target]) -> Option<String> {
-    let wrong: Vec<&Target> = targets
-        .iter()
-        .filter(|target| wrong_engine(rotator, target.engine.as_deref()))
-        .collect();
-    let first = wrong.first()?;
-    let engine = first.engine.as_deref().unwrap_or_default();
-    let name = first
-        .description
-        .as_ref()
-        .map_or(first.id.as_str(), |description| description.name.as_str());
-    let suggested: Vec<String> = RotatorName::value_variants()
-        .iter()
-        .filter(|candidate| family(**candidate).is_some_and(|family| family.engines.contains(&engine)))
-        .map(|candidate| candidate.as_str())
-        .collect();
-    let instead = if suggested.is_empty() {
-        "no rotator of this binary takes it".to_owned()
-    } else {
-        format!("use --rotator {}", suggested.join(" or "))
-    };
-    let rotator = rotator.as_str();
-    Some(if targets.len() == 1 {
-        format!("--rotator {rotator} does not match secret {name}, whose engine is {engine:?}: {instead}")
-    } else {
-        format!(
-            "--rotator {rotator} does not match {} of {} secrets, e.g. {name} (engine {engine:?}): narrow --filter, or {instead}",
-            wrong.len(),
-            targets.len()
-        )
     })
 }
 
@@ -505,42 +435,4 @@ fn print(verdicts: &[Verdict], fleet: bool, alternating: bool, output: Output) -
         verdicts.len() - failed
     ));
     if failed == 0 { Exit::Success } else { Exit::Failure }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_that_mean_nothing_are_refused() {
-        assert!(parse_filter("").is_err());
-        assert!(parse_filter("  ").is_err());
-        assert!(parse_filter("=payments").is_err());
-        assert!(parse_filter("team=a=b").is_err());
-        assert_eq!(parse_filter("prod/"), Ok(Filter::NamePrefix("prod/".into())));
-        assert_eq!(
-            parse_filter("team=payments"),
-            Ok(Filter::Tag {
-                key: "team".into(),
-                value: "payments".into()
-            })
-        );
-    }
-
-    #[test]
-    fn an_engine_the_rotator_cannot_rotate_is_a_mismatch() {
-        assert!(wrong_engine(RotatorName::PostgresSingleUser, Some("mysql")));
-        assert!(!wrong_engine(
-            RotatorName::PostgresMultiUser,
-            Some("aurora-postgresql")
-        ));
-        assert!(wrong_engine(RotatorName::MysqlMultiUser, Some("postgres")));
-        assert!(!wrong_engine(RotatorName::MysqlSingleUser, Some("mariadb")));
-        assert!(wrong_engine(RotatorName::HmacKey, Some("postgres")));
-        assert!(!wrong_engine(RotatorName::HmacKey, None));
-        assert!(
-            !wrong_engine(RotatorName::PostgresSingleUser, None),
-            "a missing engine is the parse check's to report"
-        );
-    }
 }

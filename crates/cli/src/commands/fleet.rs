@@ -15,7 +15,7 @@ use crate::advice::{self, Situation};
 use crate::backoff::Pacer;
 use crate::output::{Exit, Output, duration};
 use crate::rotation::{Failure, Rotation, RotationRun, Start, error_type};
-use crate::store::{Filter, SecretEntry};
+use crate::store::{Filter, SecretEntry, Store};
 
 /// What `--all` asked for.
 #[derive(Debug)]
@@ -31,21 +31,16 @@ pub(crate) struct Fleet {
 }
 
 impl Fleet {
-    /// Lists the fleet, rotates it, prints the summary. Fails when any rotation failed.
-    pub(crate) async fn run(self, rotation: Rotation, store_line: &str, output: Output) -> Exit {
+    /// Rotates the listed fleet, prints the summary. Fails when any rotation failed.
+    pub(crate) async fn run(
+        self,
+        rotation: Rotation,
+        entries: Vec<SecretEntry>,
+        store_line: &str,
+        output: Output,
+    ) -> Exit {
         if !(self.rate.is_finite() && self.rate > 0.0) {
             output.note("error: --rate must be a positive number of secrets per second");
-            return Exit::Failure;
-        }
-        let entries = match rotation.store.list(&self.filter).await {
-            Ok(entries) => entries,
-            Err(error) => return rotation.store.report(output, "listing secrets", &error),
-        };
-        if entries.is_empty() {
-            output.note(format!(
-                "error: no secret matches {} on {store_line}",
-                self.filter
-            ));
             return Exit::Failure;
         }
         output.line(format!(
@@ -192,7 +187,26 @@ impl Fleet {
     }
 }
 
-fn progress_bar(total: usize) -> ProgressBar {
+/// Every secret `filter` matches, or the one-line error (a failed listing, or no match).
+pub(crate) async fn matching(
+    store: &Store,
+    filter: &Filter,
+    store_line: &str,
+    output: Output,
+) -> Result<Vec<SecretEntry>, Exit> {
+    let entries = store
+        .list(filter)
+        .await
+        .map_err(|error| store.report(output, "listing secrets", &error))?;
+    if entries.is_empty() {
+        output.note(format!("error: no secret matches {filter} on {store_line}"));
+        return Err(Exit::Failure);
+    }
+    Ok(entries)
+}
+
+/// A progress bar on stderr for `total` secrets.
+pub(crate) fn progress_bar(total: usize) -> ProgressBar {
     let progress = ProgressBar::with_draw_target(
         Some(u64::try_from(total).unwrap_or(u64::MAX)),
         ProgressDrawTarget::stderr(),

@@ -8,14 +8,19 @@ use rotor_core::{RotationSettings, Rotator, SecretsManager, StagingLabel};
 use crate::advice::Situation;
 use crate::backoff::Backoff;
 use crate::cli::RotateArgs;
+use crate::engines::{mismatch, read_engines};
 use crate::output::{Exit, Output};
 use crate::rotation::{Rotation, Start};
+use crate::rotators::RotatorName;
 use crate::store::{Filter, Store};
 use crate::timeline;
 
 /// Runs `rotor rotate`.
 pub(crate) async fn run(store: Store, store_line: &str, args: RotateArgs, output: Output) -> Exit {
-    let rotator = match args.rotator.build() {
+    let Some(rotator_name) = args.rotator else {
+        return super::via_service::rotate(store, store_line, &args, output).await;
+    };
+    let rotator = match rotator_name.build() {
         Ok(rotator) => rotator,
         Err(problem) => {
             output.note(format!(
@@ -41,21 +46,40 @@ pub(crate) async fn run(store: Store, store_line: &str, args: RotateArgs, output
         record_labels: !args.all,
         backoff: Backoff::default(),
     };
-    let rotator_name = args.rotator.as_str();
+    let name = rotator_name.as_str();
     if args.all {
-        let filter = Filter::parse(args.filter.as_deref().unwrap_or_default());
+        let Ok(filter) = Filter::parse(args.filter.as_deref().unwrap_or_default()) else {
+            output.note("error: --all needs a --filter");
+            return Exit::Failure;
+        };
+        let entries = match super::fleet::matching(&rotation.store, &filter, store_line, output).await {
+            Ok(entries) => entries,
+            Err(exit) => return exit,
+        };
+        let ids: Vec<String> = entries.iter().map(|entry| entry.arn.clone()).collect();
+        if let Err(exit) =
+            refuse_mismatch(&rotation.store, rotator_name, &ids, args.concurrency, output).await
+        {
+            return exit;
+        }
         let fleet = super::fleet::Fleet {
             filter,
             concurrency: usize::from(args.concurrency),
             rate: args.rate,
-            rotator: rotator_name,
+            rotator: name,
         };
-        return fleet.run(rotation, store_line, output).await;
+        return fleet.run(rotation, entries, store_line, output).await;
     }
     let Some(secret_id) = args.secret_id.as_deref() else {
         output.note("error: name a secret, or use --all --filter");
         return Exit::Failure;
     };
+    if let Err(exit) =
+        refuse_mismatch(&rotation.store, rotator_name, &[secret_id.to_owned()], 1, output).await
+    {
+        return exit;
+    }
+    let rotator_name = name;
     output.line(format!(
         "rotating {secret_id} with {rotator_name} on {store_line}"
     ));
@@ -76,6 +100,27 @@ pub(crate) async fn run(store: Store, store_line: &str, args: RotateArgs, output
         show_values(&rotation.store, arn, output).await;
     }
     Exit::Success
+}
+
+/// Refuses, before any write, a `--rotator` that does not match some secret's engine.
+async fn refuse_mismatch(
+    store: &Store,
+    rotator: RotatorName,
+    ids: &[String],
+    concurrency: u16,
+    output: Output,
+) -> Result<(), Exit> {
+    // An access failure is left to the rotation, which reports it in its own words.
+    let Ok(engines) = read_engines(store, ids, usize::from(concurrency)).await else {
+        return Ok(());
+    };
+    match mismatch(rotator, &engines) {
+        Some(line) => {
+            output.note(format!("error: {line}"));
+            Err(Exit::Failure)
+        }
+        None => Ok(()),
+    }
 }
 
 /// `--show-secret`: the values of AWSCURRENT and AWSPREVIOUS.

@@ -23,16 +23,47 @@ pub(crate) enum Filter {
     },
 }
 
+/// Characters a secret name may hold (Secrets Manager's rule): a name prefix with any other
+/// character can match no secret, so it is refused as a filter the CLI does not understand.
+const NAME_PUNCTUATION: &str = "/_+=.@-";
+
 impl Filter {
-    /// `KEY=VALUE` is a tag filter; anything else is a name prefix.
-    pub(crate) fn parse(text: &str) -> Self {
-        match text.split_once('=') {
-            Some((key, value)) => Self::Tag {
+    /// The fleet commands' filter syntax: `TAG=VALUE` (exactly one `=`, a key and a value) is a
+    /// tag filter; otherwise a name prefix, made of the characters a secret name may hold.
+    ///
+    /// Refused as unknown, because they can only be a typo or another tool's syntax: nothing
+    /// (empty or blank), a tag without a key (`=x`) or without a value (`team=`), more than one
+    /// `=` (`a=b=c`), and a prefix with a character no secret name has (`name:prod`, `prod *`).
+    ///
+    /// # Errors
+    /// Why the text is not a filter, as one sentence.
+    pub(crate) fn parse(text: &str) -> Result<Self, &'static str> {
+        if text.trim().is_empty() {
+            return Err("a filter is a name prefix or TAG=VALUE");
+        }
+        if let Some((key, value)) = text.split_once('=') {
+            if key.trim().is_empty() {
+                return Err("a tag filter needs a tag key before '=' (TAG=VALUE)");
+            }
+            if value.contains('=') {
+                return Err("a tag filter has one '=' (TAG=VALUE)");
+            }
+            if value.is_empty() {
+                return Err("a tag filter needs a value after '=' (TAG=VALUE)");
+            }
+            return Ok(Self::Tag {
                 key: key.to_owned(),
                 value: value.to_owned(),
-            },
-            None => Self::NamePrefix(text.to_owned()),
+            });
         }
+        let name_character = |c: char| c.is_ascii_alphanumeric() || NAME_PUNCTUATION.contains(c);
+        if !text.chars().all(name_character) {
+            return Err(
+                "a name prefix has only the characters of secret names (letters, digits and /_+=.@-); \
+                 a tag filter is TAG=VALUE",
+            );
+        }
+        Ok(Self::NamePrefix(text.to_owned()))
     }
 
     fn matches(&self, name: &str, tags: &[(String, String)]) -> bool {
@@ -145,16 +176,51 @@ mod tests {
     fn a_filter_with_an_equals_sign_is_a_tag() {
         assert_eq!(
             Filter::parse("team=payments"),
-            Filter::Tag {
+            Ok(Filter::Tag {
                 key: "team".into(),
                 value: "payments".into()
-            }
+            })
         );
-        assert_eq!(Filter::parse("prod/db-"), Filter::NamePrefix("prod/db-".into()));
+        assert_eq!(
+            Filter::parse("aws:cloudformation:stack-name=db"),
+            Ok(Filter::Tag {
+                key: "aws:cloudformation:stack-name".into(),
+                value: "db".into()
+            }),
+            "tag keys may hold colons"
+        );
+        assert_eq!(
+            Filter::parse("prod/db-"),
+            Ok(Filter::NamePrefix("prod/db-".into()))
+        );
+        let parsed = |text| Filter::parse(text).unwrap();
         let tags = [("team".to_owned(), "payments".to_owned())];
-        assert!(Filter::parse("team=payments").matches("x", &tags));
-        assert!(!Filter::parse("team=pay").matches("x", &tags));
-        assert!(Filter::parse("prod/").matches("prod/a", &[]));
-        assert!(!Filter::parse("prod/").matches("staging/prod/a", &[]));
+        assert!(parsed("team=payments").matches("x", &tags));
+        assert!(!parsed("team=pay").matches("x", &tags));
+        assert!(parsed("prod/").matches("prod/a", &[]));
+        assert!(!parsed("prod/").matches("staging/prod/a", &[]));
+    }
+
+    #[test]
+    fn filters_that_mean_nothing_are_refused() {
+        for text in [
+            "",
+            "  ",
+            "=payments",
+            "team=a=b",
+            "foo=bar=baz",
+            "team=",
+            "name:prod",
+            "prod *",
+        ] {
+            assert!(Filter::parse(text).is_err(), "{text:?}");
+        }
+        assert_eq!(
+            Filter::parse("name:prod"),
+            Err(
+                "a name prefix has only the characters of secret names (letters, digits and /_+=.@-); \
+                 a tag filter is TAG=VALUE"
+            )
+        );
     }
 }

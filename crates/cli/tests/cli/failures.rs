@@ -98,13 +98,42 @@ async fn a_value_the_rotator_cannot_parse_fails_at_create_secret_and_status_find
     sandbox.rotor(&["status", "app/raw"]).expect(0);
 }
 
-#[tokio::test]
-async fn the_wrong_rotator_fails_at_test_secret_and_leaves_awscurrent_alone() {
+#[test]
+fn a_rotator_that_does_not_match_the_engine_is_refused_before_any_write() {
     let sandbox = Sandbox::new();
     sandbox.create(
         "app/db",
         r#"{"engine":"postgres","username":"app","password":"hunter2-db-password"}"#,
     );
+    let before = std::fs::read(sandbox.store_path()).unwrap();
+    for rotator in ["hmac-key", "mysql-single-user"] {
+        let run = sandbox.rotor(&["rotate", "app/db", "--rotator", rotator]);
+        run.expect(1);
+        assert_eq!(
+            run.stderr_lines().last().copied(),
+            Some(
+                format!(
+                    "error: --rotator {rotator} does not match secret app/db, whose engine is \"postgres\": \
+                     use --rotator postgres-single-user or postgres-multi-user"
+                )
+                .as_str()
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("rotating"), "{}", run.stdout);
+    }
+    assert_eq!(
+        std::fs::read(sandbox.store_path()).unwrap(),
+        before,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_rotator_on_a_secret_without_an_engine_fails_at_test_secret_and_leaves_awscurrent_alone() {
+    let sandbox = Sandbox::new();
+    sandbox.create("app/db", r#"{"username":"app","password":"hunter2-db-password"}"#);
     let run = sandbox.rotor(&["rotate", "app/db", "--rotator", "hmac-key"]);
     run.expect(1);
     assert!(

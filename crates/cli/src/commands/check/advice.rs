@@ -67,6 +67,14 @@ pub(super) fn what_to_do(
         (Check::Password, _) => "Fix PASSWORD_LENGTH, EXCLUDE_CHARACTERS and the EXCLUDE_* / \
              REQUIRE_EACH_INCLUDED_TYPE variables so that a password can be made."
             .to_owned(),
+        (Check::RotationFunction, _) => format!(
+            "Configure rotation with the deployed function's ARN (RotateSecret with RotationLambdaARN), or \
+             check here: rotor check {secret} --rotator <name>."
+        ),
+        (Check::DeployedTest, _) => format!(
+            "Read the rotation function's logs (testSecret's error is there); `rotor check {secret} --rotator \
+             <name>` runs the same checks from here with more detail."
+        ),
         (Check::Login | Check::ConfigurationTest, _) => {
             format!("See the message; `rotor rotate {secret} --rotator {rotator}` would stop here too.")
         }

@@ -47,6 +47,11 @@ pub(crate) enum Check {
     ConfigurationTest,
     /// The password policy from the environment generates a password.
     Password,
+    /// `--via-service`: the secret names its rotation function (RotationLambdaARN).
+    RotationFunction,
+    /// `--via-service`: the deployed function's testSecret passed, and its test version is
+    /// gone with no other label moved.
+    DeployedTest,
 }
 
 impl Check {
@@ -66,6 +71,8 @@ impl Check {
             Self::MasterPrivileges => "master privileges",
             Self::ConfigurationTest => "configuration test",
             Self::Password => "password policy",
+            Self::RotationFunction => "rotation function set",
+            Self::DeployedTest => "deployed testSecret",
         }
     }
 }
