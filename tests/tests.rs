@@ -16,6 +16,7 @@ mod e2e {
     pub mod bootstrap;
     pub mod configuration;
     pub mod hmac_key;
+    pub mod iam_access_key;
     pub mod lambdas;
     pub mod logs;
     pub mod metrics;
@@ -23,6 +24,7 @@ mod e2e {
     pub mod notification;
     pub mod postgres;
     pub mod process;
+    pub mod redshift;
     pub mod rotation;
     pub mod runtime_api;
 }

@@ -5,7 +5,7 @@
 //!
 //! Settings (environment): `ROTOR_BENCH_ARCH` (`x86_64` or `arm64`, the latter under qemu, an
 //! indication only), `ROTOR_BENCH_RUNS` (rotations per function, default 5), `ROTOR_BENCH_BINS`
-//! (comma-separated, default all five), `ROTOR_BENCH_OUT` (file for the markdown table, default
+//! (comma-separated, default all eight), `ROTOR_BENCH_OUT` (file for the markdown table, default
 //! stderr only), `ROTOR_BENCH_TITLE` (a heading).
 #![expect(clippy::print_stderr, reason = "the benchmark reports its progress")]
 
@@ -16,19 +16,24 @@ use rotor_testkit::MotoServer;
 use serde_json::json;
 
 use super::bootstrap::{Bootstrap, Launch};
+use super::iam_access_key::Iam;
 use super::lambdas::{
-    Arch, HMAC_KEY, MYSQL_MULTI_USER, MYSQL_SINGLE_USER, POSTGRES_MULTI_USER, POSTGRES_SINGLE_USER,
+    Arch, HMAC_KEY, IAM_ACCESS_KEY, MYSQL_MULTI_USER, MYSQL_SINGLE_USER, POSTGRES_MULTI_USER,
+    POSTGRES_SINGLE_USER, REDSHIFT_MULTI_USER, REDSHIFT_SINGLE_USER,
 };
-use super::rotation::{Function, STEPS, Secrets, event, new_token};
+use super::rotation::{Function, STEPS, Secrets, event, new_token, start_next_rotation};
 use super::runtime_api::{Outcome, RuntimeApi};
-use super::{mysql, postgres};
+use super::{mysql, postgres, redshift};
 
-const ALL: [&str; 5] = [
+const ALL: [&str; 8] = [
     HMAC_KEY,
     POSTGRES_SINGLE_USER,
     POSTGRES_MULTI_USER,
     MYSQL_SINGLE_USER,
     MYSQL_MULTI_USER,
+    REDSHIFT_SINGLE_USER,
+    REDSHIFT_MULTI_USER,
+    IAM_ACCESS_KEY,
 ];
 
 /// What one cold invocation cost.
@@ -54,10 +59,11 @@ enum Backend {
     None,
     MariaDb(mysql::Db),
     Postgres(postgres::Db),
+    Redshift(redshift::Db),
 }
 
 /// Starts what `bin` rotates against (TLS on, as in production) and creates its secret.
-async fn seed(bin: &str, secrets: &Secrets) -> (Backend, String) {
+async fn seed(bin: &str, moto: &MotoServer, secrets: &Secrets) -> (Backend, String) {
     match bin {
         HMAC_KEY => {
             let secret =
@@ -90,6 +96,20 @@ async fn seed(bin: &str, secrets: &Secrets) -> (Backend, String) {
             let arn = secrets.create("app-db", &secret).await;
             (Backend::Postgres(db), arn)
         }
+        REDSHIFT_SINGLE_USER | REDSHIFT_MULTI_USER => {
+            let db = redshift::Db::start().await;
+            db.sql("CREATE USER app PASSWORD 'initial-Pw-1';").await;
+            let mut secret = db.secret("app", "initial-Pw-1");
+            if bin == REDSHIFT_MULTI_USER {
+                secret["masterarn"] = json!(secrets.create("redshift-admin", &db.master_secret()).await);
+            }
+            let arn = secrets.create("app-redshift", &secret).await;
+            (Backend::Redshift(db), arn)
+        }
+        IAM_ACCESS_KEY => {
+            let secret = Iam::new(moto).await.user_with_key("ci-deployer").await;
+            (Backend::None, secrets.create("ci-deployer-key", &secret).await)
+        }
         other => panic!("unknown function {other}"),
     }
 }
@@ -119,13 +139,16 @@ async fn cold_step(launch: &Launch, moto: &MotoServer, step: &str, arn: &str, to
 async fn measure(bin: &'static str, arch: Arch, runs: usize) -> Samples {
     let moto = MotoServer::start().await.unwrap();
     let secrets = Secrets::new(&moto).await;
-    let (_backend, arn) = seed(bin, &secrets).await;
-    let launch = Launch::new(bin).arch(arch);
+    let (_backend, arn) = seed(bin, &moto, &secrets).await;
+    let mut launch = Launch::new(bin).arch(arch);
+    if bin == IAM_ACCESS_KEY {
+        launch.env.push(("AWS_ENDPOINT_URL".to_owned(), moto.endpoint()));
+    }
     let mut samples = Samples::default();
     // One unmeasured rotation warms the page cache, moto and the database.
     for run in 0..=runs {
         let token = new_token();
-        start_rotation(&moto, &secrets, &arn, &token).await;
+        start_next_rotation(&moto, &secrets, &arn, &token).await;
         let (mut rotation, mut cpu) = (Duration::ZERO, Duration::ZERO);
         for (index, step) in STEPS.into_iter().enumerate() {
             let cold = cold_step(&launch, &moto, step, &arn, &token).await;
@@ -142,7 +165,7 @@ async fn measure(bin: &'static str, arch: Arch, runs: usize) -> Samples {
         }
 
         let token = new_token();
-        start_rotation(&moto, &secrets, &arn, &token).await;
+        start_next_rotation(&moto, &secrets, &arn, &token).await;
         let mut function = Function::start(&launch, &moto).await;
         let started = Instant::now();
         function.rotate(&arn, &token).await;
@@ -152,17 +175,6 @@ async fn measure(bin: &'static str, arch: Arch, runs: usize) -> Samples {
         eprintln!("bench: {bin} ({}) rotation {run}/{runs} done", arch.name());
     }
     samples
-}
-
-/// RotateSecret after a completed rotation. The service accepts AWSPENDING left on the AWSCURRENT
-/// version (rotor leaves it there, as AWS's functions do); moto 5.2.5 refuses exactly that case
-/// ("Previous rotation request is still in progress"), so the label is removed first.
-async fn start_rotation(moto: &MotoServer, secrets: &Secrets, arn: &str, token: &str) {
-    let current = secrets.version_with(arn, "AWSCURRENT").await;
-    if secrets.stages(arn).await[&current].contains("AWSPENDING") {
-        secrets.remove_label(arn, "AWSPENDING", &current).await;
-    }
-    moto.start_rotation(arn, token).await.unwrap();
 }
 
 fn median<T: Ord + Copy>(values: &[T]) -> T {

@@ -47,6 +47,9 @@ pub const MYSQL_SINGLE_USER: &str = "mysql-single-user";
 pub const MYSQL_MULTI_USER: &str = "mysql-multi-user";
 pub const POSTGRES_SINGLE_USER: &str = "postgres-single-user";
 pub const POSTGRES_MULTI_USER: &str = "postgres-multi-user";
+pub const IAM_ACCESS_KEY: &str = "iam-access-key-rotator";
+pub const REDSHIFT_SINGLE_USER: &str = "redshift-single-user";
+pub const REDSHIFT_MULTI_USER: &str = "redshift-multi-user";
 
 /// The workspace root: this package lives in `<root>/tests`.
 pub fn workspace_root() -> PathBuf {

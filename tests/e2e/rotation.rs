@@ -106,6 +106,17 @@ pub async fn rotate_cold(launch: &Launch, moto: &MotoServer, secret_id: &str, to
     }
 }
 
+/// RotateSecret after a completed rotation. The service accepts AWSPENDING left on the AWSCURRENT
+/// version (rotor leaves it there, as AWS's functions do); moto 5.2.5 refuses exactly that case
+/// ("Previous rotation request is still in progress"), so the label is removed first.
+pub async fn start_next_rotation(moto: &MotoServer, secrets: &Secrets, arn: &str, token: &str) {
+    let current = secrets.version_with(arn, "AWSCURRENT").await;
+    if secrets.stages(arn).await[&current].contains("AWSPENDING") {
+        secrets.remove_label(arn, "AWSPENDING", &current).await;
+    }
+    moto.start_rotation(arn, token).await.unwrap();
+}
+
 /// Secrets Manager (moto) as the service's users see it, through the SDK: independent of
 /// rotor's own adapter.
 pub struct Secrets {
