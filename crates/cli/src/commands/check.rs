@@ -130,11 +130,7 @@ pub(crate) async fn run(store: Store, store_line: &str, args: CheckArgs, output:
         settings,
     });
     let verdicts = check_all(&context, targets, &checks, &inner, usize::from(args.concurrency)).await;
-    let alternating = matches!(
-        rotator_name,
-        RotatorName::PostgresMultiUser | RotatorName::MysqlMultiUser
-    );
-    print(&verdicts, args.all, alternating, output)
+    print(&verdicts, args.all, output)
 }
 
 /// Checks every target, at most `concurrency` at once; the verdicts in the targets' order.
@@ -396,7 +392,7 @@ fn verdict_name(id: &str, description: Option<&SecretDescription>) -> String {
 }
 
 /// The table, and the exit code: a failure when any secret would fail.
-fn print(verdicts: &[Verdict], fleet: bool, alternating: bool, output: Output) -> Exit {
+fn print(verdicts: &[Verdict], fleet: bool, output: Output) -> Exit {
     output.line(format!(
         "  {:<40} {:<8} {:<24} WHAT TO DO",
         "SECRET", "VERDICT", "FIRST FAILING CHECK"
@@ -424,13 +420,8 @@ fn print(verdicts: &[Verdict], fleet: bool, alternating: bool, output: Output) -
         }
     }
     let failed = verdicts.iter().filter(|verdict| verdict.failed.is_some()).count();
-    let privileges = if alternating {
-        "; the master's privileges are not checked (setSecret checks them before changing anything)"
-    } else {
-        ""
-    };
     output.line(format!(
-        "summary: {} secret(s), {} would rotate, {failed} would fail{privileges}",
+        "summary: {} secret(s), {} would rotate, {failed} would fail",
         verdicts.len(),
         verdicts.len() - failed
     ));

@@ -94,6 +94,18 @@ async fn check_against_postgres_names_each_failing_check_and_changes_nothing() {
     let mut refused_master = app.clone();
     refused_master["masterarn"] = wrong_master_arn.into();
     sandbox.create("multi/master-refused", &json(&refused_master));
+    server
+        .admin_sql("CREATE ROLE weak LOGIN PASSWORD 'weak-password-1';")
+        .await
+        .unwrap();
+    sandbox.create(
+        "weak-master",
+        &json(&server.secret_json("weak", "weak-password-1")),
+    );
+    let weak_master_arn = sandbox.model().describe_secret("weak-master").await.unwrap().arn;
+    let mut weak = app.clone();
+    weak["masterarn"] = weak_master_arn.into();
+    sandbox.create("multi/weak-master", &json(&weak));
     let mut long = server.secret_json(&"a".repeat(58), "whatever");
     long["masterarn"] = master_arn.into();
     sandbox.create("multi/long-name", &json(&long));
@@ -179,6 +191,7 @@ async fn check_against_postgres_names_each_failing_check_and_changes_nothing() {
         ("multi/no-masterarn", "masterarn present", "masterarn"),
         ("multi/master-refused", "master logs in", "refused"),
         ("multi/long-name", "clone name fits", "63 bytes"),
+        ("multi/weak-master", "master privileges", "CREATEROLE"),
     ];
     for (secret, check, reason) in expected {
         let (failed, why) = row(&run, secret);
@@ -187,11 +200,18 @@ async fn check_against_postgres_names_each_failing_check_and_changes_nothing() {
     }
     assert!(
         run.stdout
-            .contains("summary: 4 secret(s), 1 would rotate, 3 would fail"),
+            .contains("summary: 5 secret(s), 1 would rotate, 4 would fail"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("privileges are not checked"));
+    let run = sandbox.rotor(&["check", "multi/ok", "--rotator", "postgres-multi-user"]);
+    run.expect(0);
+    assert!(
+        run.stdout
+            .contains("master secret resolves, master logs in, master privileges, configuration test"),
+        "{}",
+        run.stdout
+    );
 
     let run = sandbox.rotor(&[
         "check",
