@@ -31,7 +31,7 @@ mod launch {
     pub(crate) use rotor_launch::http;
 }
 
-pub use moto::{MotoServer, RdsManagedMaster};
+pub use moto::{BridgedMoto, MotoServer, RdsManagedMaster};
 pub use moto_rotation::STUB_FUNCTION;
 pub use rotor_launch::{
     LaunchError, MOTO_SERVER_ENV, MariaDbOptions, MariaDbServer, POSTGRES_BIN_DIR_ENV, PostgresInstallation,

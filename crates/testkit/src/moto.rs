@@ -150,3 +150,313 @@ impl MotoServer {
         })
     }
 }
+
+/// moto started by `crates/testkit/moto/lambda_bridge.py`: RotateSecret as Secrets Manager documents it (the
+/// configured function, asynchronous steps that stop at the first failure, `RotateImmediately=false` running only
+/// testSecret on a test version that is removed), with every invocation of a rotation function POSTed to a URL
+/// the test serves, which runs the real function. The script's docstring lists what moto gets wrong and what the
+/// bridge models; [`MotoServer::start_with_lambda_bridge`] starts one.
+///
+/// Dropping it kills the process and deletes its directory; a test process killed outright leaves none behind
+/// either (the script exits when its parent does).
+#[derive(Debug)]
+pub struct BridgedMoto {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+/// The bridge script, shipped next to this crate's sources.
+const LAMBDA_BRIDGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/moto/lambda_bridge.py");
+
+/// How long the bridge may take to answer `GET /moto-api/`.
+const BRIDGE_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl MotoServer {
+    /// Starts moto through the Lambda bridge (see [`BridgedMoto`]), forwarding invocations to `invoke_url`
+    /// (`POST {"FunctionArn", "Payload"}`, answered `{"error": null}` or `{"error": {"errorType",
+    /// "errorMessage"}}`).
+    ///
+    /// The Python is the one that has moto: the interpreter of `$ROTOR_MOTO_SERVER`'s or
+    /// `<workspace>/.venv/bin/moto_server`'s shebang, the workspace venv's `python3`, or `python3` on `PATH`,
+    /// whichever first imports moto, as its `sys.executable` (so a pyenv shim resolves to the real interpreter).
+    ///
+    /// # Errors
+    /// [`LaunchError::ProgramNotFound`] when no Python has moto, [`LaunchError::Spawn`] or [`LaunchError::Io`]
+    /// when the process cannot start, [`LaunchError::Exited`] or [`LaunchError::NotReady`] (with the end of its
+    /// log) when it does not come up.
+    pub async fn start_with_lambda_bridge(invoke_url: &str) -> Result<BridgedMoto, LaunchError> {
+        let python = python_with_moto()?;
+        let dir = std::env::temp_dir().join(format!(
+            "rotor-testkit-bridge-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|source| LaunchError::Io {
+            operation: "create",
+            path: dir.clone(),
+            source,
+        })?;
+        let log_path = dir.join("bridge.log");
+        let mut last = None;
+        for _attempt in 0..3 {
+            let port = free_port(&dir)?;
+            let log = std::fs::File::create(&log_path).map_err(|source| LaunchError::Io {
+                operation: "create",
+                path: log_path.clone(),
+                source,
+            })?;
+            let stderr = log.try_clone().map_err(|source| LaunchError::Io {
+                operation: "duplicate",
+                path: log_path.clone(),
+                source,
+            })?;
+            let child = std::process::Command::new(&python)
+                .arg(LAMBDA_BRIDGE)
+                .args([
+                    "--invoke-url",
+                    invoke_url,
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .env("PYTHONUNBUFFERED", "1")
+                .stdin(std::process::Stdio::null())
+                .stdout(log)
+                .stderr(stderr)
+                .spawn()
+                .map_err(|source| LaunchError::Spawn {
+                    program: python.display().to_string(),
+                    source,
+                })?;
+            let mut bridge = BridgedMoto {
+                child,
+                port,
+                dir: dir.clone(),
+            };
+            match bridge.wait_until_ready().await {
+                Ok(()) => return Ok(bridge),
+                // Another process may have taken the port between its release and the bind: try another.
+                Err(error @ LaunchError::Exited { .. }) => {
+                    last = Some(error);
+                    bridge.dir = std::path::PathBuf::new();
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        Err(last.unwrap_or(LaunchError::PortCollisions {
+            server: "lambda bridge",
+            attempts: 3,
+        }))
+    }
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port(dir: &std::path::Path) -> Result<u16, LaunchError> {
+    let io = |source| LaunchError::Io {
+        operation: "bind a free port for",
+        path: dir.to_owned(),
+        source,
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io)?;
+    Ok(listener.local_addr().map_err(io)?.port())
+}
+
+/// The interpreter of the first candidate that imports moto, as that interpreter's `sys.executable`.
+fn python_with_moto() -> Result<std::path::PathBuf, LaunchError> {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let shebang = |script: &std::path::Path| {
+        let text = std::fs::read_to_string(script).ok()?;
+        let interpreter = text
+            .lines()
+            .next()?
+            .strip_prefix("#!")?
+            .split_whitespace()
+            .next()?
+            .to_owned();
+        (!interpreter.ends_with("/env") && !interpreter.ends_with("bash") && !interpreter.ends_with("/sh"))
+            .then(|| std::path::PathBuf::from(interpreter))
+    };
+    let mut candidates = Vec::new();
+    if let Some(server) = std::env::var_os(crate::MOTO_SERVER_ENV) {
+        candidates.extend(shebang(std::path::Path::new(&server)));
+    }
+    candidates.extend(shebang(&workspace.join(".venv/bin/moto_server")));
+    candidates.push(workspace.join(".venv/bin/python3"));
+    candidates.push(std::path::PathBuf::from("python3"));
+    for candidate in &candidates {
+        let probe = std::process::Command::new(candidate)
+            .args(["-c", "import sys, moto; print(sys.executable)"])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output();
+        if let Ok(output) = probe
+            && output.status.success()
+        {
+            let executable = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+            if !executable.is_empty() {
+                return Ok(std::path::PathBuf::from(executable));
+            }
+        }
+    }
+    Err(LaunchError::ProgramNotFound {
+        program: "a python3 with moto".to_owned(),
+        searched: candidates
+            .iter()
+            .map(|candidate| candidate.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+impl BridgedMoto {
+    async fn wait_until_ready(&mut self) -> Result<(), LaunchError> {
+        let began = std::time::Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(LaunchError::Exited {
+                    server: "lambda bridge",
+                    status,
+                    log_tail: self.log_tail(),
+                });
+            }
+            if crate::launch::http::request(self.port, "GET", "/moto-api/")
+                .await
+                .is_ok_and(|response| response.status == 200)
+            {
+                return Ok(());
+            }
+            if began.elapsed() > BRIDGE_START_TIMEOUT {
+                return Err(LaunchError::NotReady {
+                    server: "lambda bridge",
+                    waited: began.elapsed(),
+                    log_tail: self.log_tail(),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = self.log().unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    /// The endpoint URL for an AWS SDK client, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Everything the process printed so far (moto's request lines, Python errors).
+    ///
+    /// # Errors
+    /// [`LaunchError::Io`] when the log cannot be read.
+    pub fn log(&self) -> Result<String, LaunchError> {
+        let path = self.dir.join("bridge.log");
+        std::fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|source| LaunchError::Io {
+                operation: "read",
+                path,
+                source,
+            })
+    }
+
+    /// An SDK configuration for it: region `us-east-1`, static test credentials, its endpoint, the standard
+    /// retry mode.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                "testing",
+                "testing",
+                None,
+                None,
+                "rotor-testkit",
+            ))
+            .endpoint_url(self.endpoint())
+            .retry_config(aws_config::retry::RetryConfig::standard())
+            .load()
+            .await
+    }
+
+    async fn control(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, LaunchError> {
+        let response = crate::launch::http::send(
+            self.port,
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            &body.to_string(),
+        )
+        .await?;
+        let failed = |detail: String| LaunchError::Http {
+            request: format!("POST {path}"),
+            detail,
+        };
+        if response.status != 200 {
+            return Err(failed(format!(
+                "status {}: {}",
+                response.status,
+                response.body.trim()
+            )));
+        }
+        serde_json::from_str(&response.body).map_err(|error| failed(error.to_string()))
+    }
+
+    /// Rotation configured and turned on for `secret_id` with `function_arn` (30 days), nothing run: the secret
+    /// as it looks once its rotation was set up.
+    ///
+    /// # Errors
+    /// [`LaunchError::Http`] when the secret does not exist or the bridge does not answer.
+    pub async fn configure_rotation(&self, secret_id: &str, function_arn: &str) -> Result<(), LaunchError> {
+        let body = serde_json::json!({"SecretId": secret_id, "FunctionArn": function_arn});
+        self.control("/rotor-bridge/configure", &body).await.map(drop)
+    }
+
+    /// The first `calls` RotateSecret calls for each secret whose name starts with `name_prefix` are answered
+    /// ThrottlingException.
+    ///
+    /// # Errors
+    /// [`LaunchError::Http`] when the bridge does not answer.
+    pub async fn throttle_rotate_secret(&self, name_prefix: &str, calls: u32) -> Result<(), LaunchError> {
+        let body = serde_json::json!({"NamePrefix": name_prefix, "Calls": calls});
+        self.control("/rotor-bridge/throttle", &body).await.map(drop)
+    }
+
+    /// The bridge's counters: `RotateSecretCalls`, `Throttled`, `Invocations`, `RotationsStarted`,
+    /// `RotationsCompleted`, `RotationsFailed`, `TestsPassed`, `TestsFailed`.
+    ///
+    /// # Errors
+    /// [`LaunchError::Http`] when the bridge does not answer.
+    pub async fn stats(&self) -> Result<serde_json::Value, LaunchError> {
+        let response = crate::launch::http::request(self.port, "GET", "/rotor-bridge/stats").await?;
+        serde_json::from_str(&response.body).map_err(|error| LaunchError::Http {
+            request: "GET /rotor-bridge/stats".to_owned(),
+            detail: error.to_string(),
+        })
+    }
+}
+
+impl Drop for BridgedMoto {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _already_gone = self.child.kill();
+        }
+        let _reaped = self.child.wait();
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
