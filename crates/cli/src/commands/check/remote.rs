@@ -89,7 +89,7 @@ pub(super) async fn run(store: Store, store_line: &str, args: &CheckArgs, output
             }),
         }
     }
-    print(&table, args.all, false, output)
+    print(&table, args.all, output)
 }
 
 impl Remote {
