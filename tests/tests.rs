@@ -15,6 +15,7 @@ mod e2e {
     pub mod bench;
     pub mod bootstrap;
     pub mod configuration;
+    pub mod deployed;
     pub mod hmac_key;
     pub mod iam_access_key;
     pub mod lambdas;
@@ -27,6 +28,7 @@ mod e2e {
     pub mod redshift;
     pub mod rotation;
     pub mod runtime_api;
+    pub mod via_service;
 }
 
 /// template.yaml and examples/cdk, read as deployed: resources and least-privilege policies.
