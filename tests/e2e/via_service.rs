@@ -1,7 +1,8 @@
 //! `rotor rotate --all --via-service` and `rotor check --via-service` against moto whose
 //! RotateSecret invokes the real `hmac-key-rotator` bootstrap (see `e2e::deployed`): a fleet of
-//! 100 with one failure, throttling and a secret without rotation, and the deployed
-//! configuration test passing and failing.
+//! 100 with one failure, throttling and a secret without rotation; a RotateSecret error (a
+//! rotation in progress) as one secret's row; and the deployed configuration test passing and
+//! failing.
 
 use std::collections::BTreeMap;
 
@@ -286,4 +287,104 @@ async fn check_via_service_runs_the_deployed_test_changing_nothing_when_it_passe
         "{stats}"
     );
     assert_eq!(stats["RotationsStarted"], 0, "nothing was rotated: {stats}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotate_secret_error_is_that_secrets_row_and_the_others_still_rotate() {
+    let deployed = Deployed::start(&Launch::new(HMAC_KEY)).await;
+    let client = Client::new(&deployed.moto.sdk_config().await);
+    for (index, name) in ["mixed/ok", "mixed/stuck"].into_iter().enumerate() {
+        let seed = u8::try_from(index).unwrap();
+        client
+            .create_secret()
+            .name(name)
+            .secret_string(hmac_secret(seed))
+            .send()
+            .await
+            .unwrap();
+        deployed
+            .moto
+            .configure_rotation(name, &deployed.function_arn)
+            .await
+            .unwrap();
+    }
+    // A rotation left in progress: AWSPENDING on a version that is not AWSCURRENT.
+    let stuck = uuid::Uuid::new_v4().to_string();
+    client
+        .put_secret_value()
+        .secret_id("mixed/stuck")
+        .client_request_token(&stuck)
+        .secret_string(hmac_secret(9))
+        .version_stages("AWSPENDING")
+        .send()
+        .await
+        .unwrap();
+
+    let one = rotor(
+        &deployed.moto,
+        &["rotate", "mixed/ok", "--via-service", "--wait", "30"],
+    )
+    .await;
+    one.expect(0);
+    let current = holder(&labels(&client, "mixed/ok").await, "AWSCURRENT").unwrap();
+    assert!(
+        one.row("mixed/ok").contains(&format!("AWSCURRENT {current}")),
+        "{}",
+        one.stdout
+    );
+
+    let calls_before = deployed.moto.stats().await.unwrap()["RotateSecretCalls"].as_u64();
+    let check = rotor(&deployed.moto, &["check", "mixed/stuck", "--via-service"]).await;
+    check.expect(1);
+    let row = check.row("mixed/stuck");
+    assert!(
+        row.contains("FAIL") && row.contains("no rotation in progress"),
+        "{row}"
+    );
+
+    let fleet = rotor(
+        &deployed.moto,
+        &[
+            "rotate",
+            "--all",
+            "--filter",
+            "mixed/",
+            "--via-service",
+            "--wait",
+            "30",
+        ],
+    )
+    .await;
+    fleet.expect(1);
+    assert!(fleet.row("mixed/ok").contains(" rotated "), "{}", fleet.stdout);
+    let row = fleet.row("mixed/stuck");
+    assert!(
+        row.contains("FAILED")
+            && row.contains("RotateSecret (InvalidRequest)")
+            && row.contains("isn't complete"),
+        "{row}"
+    );
+    assert!(
+        fleet
+            .stdout
+            .contains("summary: 2 secrets, 1 rotated, 1 failed, 0 not configured"),
+        "{}",
+        fleet.stdout
+    );
+    assert!(
+        fleet.stderr.contains("rotor cancel mixed/stuck"),
+        "{}",
+        fleet.stderr
+    );
+    let stats = deployed.moto.stats().await.unwrap();
+    assert_eq!(
+        stats["RotateSecretCalls"].as_u64(),
+        calls_before.map(|calls| calls + 2),
+        "the check sent no RotateSecret; the fleet one per secret: {stats}"
+    );
+    assert_eq!(
+        holder(&labels(&client, "mixed/stuck").await, "AWSPENDING"),
+        Some(stuck),
+        "the rotation in progress is left alone"
+    );
 }
