@@ -33,10 +33,29 @@
 //! unset, as AWS's functions do not offer them. User names are salted into the md5 hash as the
 //! secret spells them: Redshift folds identifiers to lower case, so use lower-case user names.
 //!
-//! The master secret must name its host: a Redshift-managed admin secret (tagged
-//! `aws:redshift:primaryclusterarn` or `aws:redshift-serverless:namespacearn`, holding only
-//! `username` and `password`) is not completed from the Redshift API yet, and is refused with a
-//! typed error saying so (`MasterManagedByRedshift`) before anything changes.
+//! ## Redshift-managed admin secrets
+//!
+//! The master secret may be the admin secret Redshift manages, which holds only `username` and
+//! `password`: `redshift-multi-user` completes it from the Redshift API, as AWS's function does,
+//! through rotor-core's Redshift port ([`rotor_core::redshift`]) and [`AwsRedshift`] (built on
+//! first use, on the Secrets Manager client's SDK configuration):
+//!
+//! - tagged `aws:redshift-serverless:namespacearn` (looked for first; keys in any case):
+//!   ListNamespaces for the namespace of exactly that ARN, then ListWorkgroups for its workgroup,
+//!   whose endpoint address and port are used;
+//! - tagged `aws:redshift:primaryclusterarn`: DescribeClusters for the identifier the cluster's
+//!   ARN ends in, and its `Endpoint`.
+//!
+//! The engine is `redshift`. Unlike AWS's function, every page of both lists is read (not the
+//! first 100), and nothing is guessed: a tag that is not an ARN of its kind or is over 256
+//! characters (`MasterRedshiftTagInvalid`), no such cluster or namespace, a namespace with no
+//! workgroup or with two, and access denied (`RedshiftAccessDenied`: the role needs
+//! `redshift:DescribeClusters`, `redshift-serverless:ListNamespaces` and
+//! `redshift-serverless:ListWorkgroups`) are permanent errors; no endpoint yet (a cluster or
+//! workgroup still being created) and throttling are transient. The completion is never written
+//! back to the managed secret. Redshift has no replicas or reader endpoints, so the child must
+//! name the master's own host and port (else `TargetMismatch`); RDS is never asked. A master
+//! secret that names its host is used as it is.
 //!
 //! ## Alternating users: what the clone gets
 //!
@@ -74,6 +93,7 @@
 //!   password, an md5 hash or a statement that carried one.
 
 mod alternating_users;
+mod aws;
 mod engine;
 mod error;
 mod secret;
@@ -82,6 +102,7 @@ mod sql;
 mod users;
 
 pub use alternating_users::RsAlternatePassword;
+pub use aws::AwsRedshift;
 pub use engine::{Redshift, RedshiftSession};
 pub use error::{RedshiftError, RedshiftFailure};
 pub use secret::{MAX_USERNAME_BYTES, REDSHIFT, REDSHIFT_EXCLUDE_CHARACTERS};
