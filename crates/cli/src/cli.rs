@@ -94,6 +94,9 @@ pub(crate) enum StoreKind {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the four rotation steps in-process: one secret, or a fleet with `--all`.
+    ///
+    /// With `--via-service`, Secrets Manager runs them instead, through each secret's deployed
+    /// rotation function (RotateSecret), and the CLI waits for each rotation by its labels.
     Rotate(RotateArgs),
     /// Check, changing nothing, that rotation would work: one secret, or a fleet with `--all`.
     ///

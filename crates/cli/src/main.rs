@@ -25,6 +25,10 @@
 //!   construction hold no values; only `--show-secret` prints a value.
 //! - **Fleets are just many rotations.** `rotate --all` runs the same single-secret rotation
 //!   under a concurrency limit and a start-rate pacer, backing off when throttled.
+//! - **Or the service rotates.** With `--via-service` the CLI only calls RotateSecret (under a
+//!   token it chose) and watches that version's labels, so the deployed function rotates
+//!   databases this machine cannot reach; `rotor check --via-service` asks that function's
+//!   testSecret the same way ([`service`]).
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 `status` found a stuck rotation, 4 to 8
 //! one each for the AWS access failures above.
