@@ -30,12 +30,28 @@ fn actions(statement: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The read-only Redshift calls that find a Redshift-managed admin secret's endpoint. None of
+/// them supports a resource-level permission, so they are the one other wildcard statement.
+const REDSHIFT_ENDPOINT_ACTIONS: [&str; 3] = [
+    "redshift:DescribeClusters",
+    "redshift-serverless:ListNamespaces",
+    "redshift-serverless:ListWorkgroups",
+];
+
+/// Whether `statement` is the Redshift endpoint lookup, exactly.
+fn is_redshift_endpoint_lookup(statement: &Value) -> bool {
+    actions(statement) == REDSHIFT_ENDPOINT_ACTIONS
+}
+
 #[test]
 fn no_role_grants_a_wildcard_resource_when_passwords_are_generated_locally() {
     let deployed = Deployed::with(&[("Rotator", "all")]);
     for (role, statement) in statements_of_every_role(&deployed) {
         assert_eq!(statement["Effect"], "Allow", "{role}: {statement}");
         for resource in list(&statement["Resource"]) {
+            if is_redshift_endpoint_lookup(&statement) && role == "RedshiftMultiUserRole" {
+                continue;
+            }
             assert_ne!(resource, "*", "{role}: {statement}");
         }
         for action in actions(&statement) {
@@ -58,7 +74,7 @@ fn get_random_password_is_the_only_wildcard_and_only_with_password_source_secret
     let deployed = Deployed::with(&[("Rotator", "all"), ("PasswordSource", "secretsmanager")]);
     let mut roles_with_it = Vec::new();
     for (role, statement) in statements_of_every_role(&deployed) {
-        if list(&statement["Resource"]).contains(&&json!("*")) {
+        if list(&statement["Resource"]).contains(&&json!("*")) && !is_redshift_endpoint_lookup(&statement) {
             assert_eq!(
                 actions(&statement),
                 ["secretsmanager:GetRandomPassword"],
@@ -156,6 +172,40 @@ fn rds_describe_is_granted_to_the_alternating_users_roles_on_db_and_cluster_arns
     }
     roles.sort();
     assert_eq!(roles, ["MysqlMultiUserRole", "PostgresMultiUserRole"]);
+}
+
+#[test]
+fn redshift_endpoint_lookups_are_granted_read_only_to_the_redshift_multi_user_role_only() {
+    for extra in [
+        &[][..],
+        &[(
+            "masterSecretArn",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:m-abcdef",
+        )],
+    ] {
+        let mut parameters = vec![("Rotator", "all")];
+        parameters.extend_from_slice(extra);
+        let deployed = Deployed::with(&parameters);
+        let mut granted = Vec::new();
+        for (role, statement) in statements_of_every_role(&deployed) {
+            let redshift_actions: Vec<&str> = actions(&statement)
+                .into_iter()
+                .filter(|a| a.starts_with("redshift:") || a.starts_with("redshift-serverless:"))
+                .collect();
+            if redshift_actions.is_empty() {
+                continue;
+            }
+            assert_eq!(
+                actions(&statement),
+                REDSHIFT_ENDPOINT_ACTIONS,
+                "{role}: {statement}"
+            );
+            assert_eq!(statement["Resource"], "*", "{role}: {statement}");
+            assert!(statement.get("Condition").is_none(), "{role}: {statement}");
+            granted.push(role);
+        }
+        assert_eq!(granted, ["RedshiftMultiUserRole"], "{extra:?}");
+    }
 }
 
 #[test]
