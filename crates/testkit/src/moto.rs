@@ -157,8 +157,8 @@ impl MotoServer {
 /// the test serves, which runs the real function. The script's docstring lists what moto gets wrong and what the
 /// bridge models; [`MotoServer::start_with_lambda_bridge`] starts one.
 ///
-/// Dropping it kills the process and deletes its directory; a test process killed outright leaves none behind
-/// either (the script exits when its parent does).
+/// Dropping it kills the process and deletes its directory; a test process killed outright leaves no process
+/// behind either (the script exits when its parent does), and the next bridge removes its directory.
 #[derive(Debug)]
 pub struct BridgedMoto {
     child: std::process::Child,
@@ -187,8 +187,9 @@ impl MotoServer {
     /// log) when it does not come up.
     pub async fn start_with_lambda_bridge(invoke_url: &str) -> Result<BridgedMoto, LaunchError> {
         let python = python_with_moto()?;
+        remove_orphaned_bridge_dirs();
         let dir = std::env::temp_dir().join(format!(
-            "rotor-testkit-bridge-{}-{}",
+            "{BRIDGE_DIR_PREFIX}{}-{}",
             std::process::id(),
             rand::random::<u32>()
         ));
@@ -250,6 +251,30 @@ impl MotoServer {
             server: "lambda bridge",
             attempts: 3,
         }))
+    }
+}
+
+/// The prefix of a bridge's directory, `<tmp>/rotor-testkit-bridge-<test pid>-<n>`.
+const BRIDGE_DIR_PREFIX: &str = "rotor-testkit-bridge-";
+
+/// A test process killed outright runs no destructor: its bridge exits by itself (its parent is gone) but the
+/// directory stays. Removes those of dead test processes.
+fn remove_orphaned_bridge_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(BRIDGE_DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+        else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
