@@ -11,6 +11,7 @@
 mod redshift {
     pub mod alternating;
     pub mod bad_input;
+    pub mod calls;
     pub mod managed_master;
     pub mod single_user;
     pub mod support;

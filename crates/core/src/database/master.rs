@@ -77,8 +77,9 @@ impl VerifiedMaster {
         &self.current
     }
 
-    /// Whether the host, port and engine came from the RDS API (an RDS-managed master secret).
-    pub fn rds_managed(&self) -> bool {
+    /// Whether the host, port and engine came from the RDS or the Redshift API (a master secret
+    /// that RDS or Redshift manages).
+    pub fn service_managed(&self) -> bool {
         self.completion.is_some()
     }
 }
@@ -87,7 +88,9 @@ impl VerifiedMaster {
 ///
 /// - An RDS-managed master secret (no `host`; RDS keeps only `username` and `password` in it) is
 ///   completed from its `aws:rds:primaryDBInstanceArn` / `aws:rds:primaryDBClusterArn` tag and the
-///   RDS API (host, port, engine); a missing tag or an RDS error is a typed error.
+///   RDS API (host, port, engine); a missing tag or an RDS error is a typed error. A
+///   Redshift-managed one (`aws:redshift:primaryclusterarn`,
+///   `aws:redshift-serverless:namespacearn`) is completed from the Redshift API the same way.
 /// - The master must manage the child's database: the same host and port, or, when the hosts
 ///   differ, an endpoint the RDS API proves belongs to the master's instance or cluster (a read
 ///   replica, a cluster writer or reader endpoint, a member instance). Anything else is

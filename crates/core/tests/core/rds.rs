@@ -37,7 +37,7 @@ impl Rotator for MasterProbe {
         let child = DatabaseSecret::current(ctx, &FAMILY).await?;
         let master = verify_master(ctx, &FAMILY, &child).await?;
         let current = master.current();
-        *self.seen.lock().unwrap() = Some((current.host.clone(), current.port, master.rds_managed()));
+        *self.seen.lock().unwrap() = Some((current.host.clone(), current.port, master.service_managed()));
         Ok(())
     }
 

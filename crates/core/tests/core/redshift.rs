@@ -51,7 +51,7 @@ impl Rotator for MasterProbe {
             current.host.clone(),
             current.port,
             current.engine.clone(),
-            master.rds_managed(),
+            master.service_managed(),
         ));
         Ok(())
     }
