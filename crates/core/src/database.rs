@@ -162,7 +162,7 @@ mod strategy;
 mod tls;
 mod username;
 
-pub use engine::{Engine, Login};
+pub use engine::{Engine, Login, MasterRights};
 pub use error::{DatabaseError, ErrorTypes, ServerCode};
 pub use fallback::{CredentialSource, NoWorkingCredential, RECENT_VERSION_LIMIT};
 pub use guard::StatementGuard;

@@ -1,8 +1,8 @@
 //! MySQL, Aurora MySQL and MariaDB as an engine of rotor-core's kit: what the kit cannot know about them.
 
 use rotor_core::database::{
-    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, ServerCode, StatementGuard, UserPair,
-    UsernameLimit,
+    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, MasterRights, ServerCode, StatementGuard,
+    UserPair, UsernameLimit,
 };
 use rotor_core::{ErrorClass, database_error_types};
 
@@ -50,7 +50,11 @@ impl Engine for MySql {
 
     /// The global `CREATE USER` privilege and `GRANT OPTION` every rotation uses; which grants the
     /// clone mirrors is decided per statement when the rotation runs.
-    async fn check_master_rights(session: &mut Session, _: &UserPair, _: &str) -> Result<(), MySqlError> {
+    async fn check_master_rights(
+        session: &mut Session,
+        _: &UserPair,
+        _: &str,
+    ) -> Result<MasterRights, MySqlError> {
         crate::master_rights::check_master_rights(session).await
     }
 }

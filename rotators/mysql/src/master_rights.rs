@@ -7,6 +7,8 @@
 //! directly (`ALL PRIVILEGES ON *.*` included). Privileges that come through a role are not
 //! listed there, so a master with roles is not judged: the rotation's own statements decide.
 
+use rotor_core::database::MasterRights;
+
 use crate::connect::Session;
 use crate::error::{MySqlError, MySqlFailure};
 use crate::grants::{GrantSet, read_grants};
@@ -19,23 +21,23 @@ const ALL_PRIVILEGES: &str = "ALL PRIVILEGES";
 const GLOBAL: &str = "*.*";
 
 /// Checks, changing nothing, that the master's session holds what alternating users sends.
-pub(crate) async fn check_master_rights(session: &mut Session) -> Result<(), MySqlError> {
+pub(crate) async fn check_master_rights(session: &mut Session) -> Result<MasterRights, MySqlError> {
     let account = session.account().clone();
     let grants = read_grants(session, &account).await?;
-    match missing_right(&grants) {
-        Some(privilege) => Err(MySqlFailure::MasterLacksPrivilege {
+    judge(&grants).map_err(|privilege| {
+        MySqlFailure::MasterLacksPrivilege {
             account: account.to_string(),
             privilege,
         }
-        .into()),
-        None => Ok(()),
-    }
+        .into()
+    })
 }
 
-/// The first global privilege `grants` lacks, unless they come partly through roles.
-fn missing_right(grants: &GrantSet) -> Option<&'static str> {
+/// What `grants` tell: the first global privilege they lack, or whether they are enough;
+/// [`MasterRights::Unknown`] when some come through roles, which `SHOW GRANTS` does not expand.
+fn judge(grants: &GrantSet) -> Result<MasterRights, &'static str> {
     if !grants.roles.is_empty() {
-        return None;
+        return Ok(MasterRights::Unknown);
     }
     let global = grants.objects.get(GLOBAL);
     let holds = |wanted: &str| {
@@ -46,12 +48,12 @@ fn missing_right(grants: &GrantSet) -> Option<&'static str> {
         })
     };
     if !holds(CREATE_USER) {
-        return Some("CREATE USER ON *.*");
+        return Err("CREATE USER ON *.*");
     }
     if !global.is_some_and(|grant| grant.grant_option) {
-        return Some("GRANT OPTION ON *.*");
+        return Err("GRANT OPTION ON *.*");
     }
-    None
+    Ok(MasterRights::Held)
 }
 
 #[cfg(test)]
@@ -67,21 +69,21 @@ mod tests {
     #[test]
     fn a_master_needs_create_user_and_the_grant_option_globally() {
         let rds = "GRANT SELECT, INSERT, CREATE USER, RELOAD ON *.* TO `admin`@`%` WITH GRANT OPTION";
-        assert_eq!(missing_right(&grants(&[rds])), None);
+        assert_eq!(judge(&grants(&[rds])), Ok(MasterRights::Held));
         let all = "GRANT ALL PRIVILEGES ON *.* TO `admin`@`%` WITH GRANT OPTION";
-        assert_eq!(missing_right(&grants(&[all])), None);
+        assert_eq!(judge(&grants(&[all])), Ok(MasterRights::Held));
         let no_option = "GRANT CREATE USER ON *.* TO `admin`@`%`";
-        assert_eq!(missing_right(&grants(&[no_option])), Some("GRANT OPTION ON *.*"));
+        assert_eq!(judge(&grants(&[no_option])), Err("GRANT OPTION ON *.*"));
         let database_only = "GRANT ALL PRIVILEGES ON `shop`.* TO `admin`@`%` WITH GRANT OPTION";
         assert_eq!(
-            missing_right(&grants(&["GRANT USAGE ON *.* TO `admin`@`%`", database_only])),
-            Some("CREATE USER ON *.*")
+            judge(&grants(&["GRANT USAGE ON *.* TO `admin`@`%`", database_only])),
+            Err("CREATE USER ON *.*")
         );
     }
 
     #[test]
     fn a_master_with_roles_is_not_judged() {
         let rows = ["GRANT USAGE ON *.* TO `admin`@`%`", "GRANT `dba` TO `admin`@`%`"];
-        assert_eq!(missing_right(&grants(&rows)), None);
+        assert_eq!(judge(&grants(&rows)), Ok(MasterRights::Unknown));
     }
 }

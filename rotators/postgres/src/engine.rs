@@ -1,8 +1,8 @@
 //! PostgreSQL as an engine of rotor-core's kit: what the kit cannot know about it.
 
 use rotor_core::database::{
-    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, ServerCode, StatementGuard, UserPair,
-    UsernameLimit,
+    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, MasterRights, ServerCode, StatementGuard,
+    UserPair, UsernameLimit,
 };
 use rotor_core::{ErrorClass, database_error_types};
 
@@ -54,7 +54,8 @@ impl Engine for Postgres {
         session: &mut Session,
         pair: &UserPair,
         pending_user: &str,
-    ) -> Result<(), PgError> {
-        crate::roles::check_master_rights(session, pair, pending_user).await
+    ) -> Result<MasterRights, PgError> {
+        crate::roles::check_master_rights(session, pair, pending_user).await?;
+        Ok(MasterRights::Held)
     }
 }

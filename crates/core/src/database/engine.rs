@@ -70,16 +70,27 @@ pub trait Engine: std::fmt::Debug + Send + Sync + Sized + 'static {
     /// first creating it with the original's memberships when it does not exist yet. A missing
     /// privilege is the engine's own typed error, naming the privilege. testSecret's
     /// configuration test and `rotor check` run it, so a master that could never rotate is
-    /// found before a rotation starts. The default checks nothing, for an engine whose server
-    /// cannot tell ahead of time.
+    /// found before a rotation starts. The default checks nothing and answers
+    /// [`MasterRights::Unknown`], for an engine whose server cannot tell ahead of time.
     fn check_master_rights(
         session: &mut Self::Session,
         pair: &UserPair,
         pending_user: &str,
-    ) -> impl Future<Output = Result<(), DatabaseError<Self>>> + Send {
+    ) -> impl Future<Output = Result<MasterRights, DatabaseError<Self>>> + Send {
         let _ = (session, pair, pending_user);
-        async { Ok(()) }
+        async { Ok(MasterRights::Unknown) }
     }
+}
+
+/// What [`Engine::check_master_rights`] could tell about the master's privileges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MasterRights {
+    /// The master holds every privilege the next rotation uses.
+    Held,
+    /// The server cannot tell ahead of time (privileges through roles, an engine without a
+    /// check): the rotation's own statements decide, before its first change where they can.
+    Unknown,
 }
 
 /// One login: a stored credential, the name it goes by, and where a test redirects it. `Debug`

@@ -10,7 +10,7 @@ use crate::error::RotatorError;
 use crate::fault::FaultPoints;
 use crate::secret::{FieldError, SecretJson};
 
-use super::engine::{Engine, Login};
+use super::engine::{Engine, Login, MasterRights};
 use super::error::DatabaseError;
 use super::guard::StatementGuard;
 use super::hosts::HostOverrides;
@@ -297,7 +297,7 @@ impl<E: Engine> EngineKit<E> {
         tracing::info!(engine = E::NAME, "the master secret logs in");
         let checked = Self::check_master_rights(&mut master, &current).await;
         E::close(master).await;
-        checked
+        checked.map(drop)
     }
 
     /// Whether the master's `session` holds the privileges the next alternating-users rotation
@@ -305,11 +305,19 @@ impl<E: Engine> EngineKit<E> {
     pub async fn check_master_rights(
         session: &mut E::Session,
         current: &DatabaseSecret,
-    ) -> Result<(), RotatorError> {
+    ) -> Result<MasterRights, RotatorError> {
         let (pair, pending_user) = UserPair::next_rotation(&current.username);
-        E::check_master_rights(session, &pair, &pending_user).await?;
-        tracing::info!(engine = E::NAME, "the master holds the privileges rotation uses");
-        Ok(())
+        let rights = E::check_master_rights(session, &pair, &pending_user).await?;
+        match rights {
+            MasterRights::Held => {
+                tracing::info!(engine = E::NAME, "the master holds the privileges rotation uses");
+            }
+            _ => tracing::info!(
+                engine = E::NAME,
+                "the master's privileges cannot be told ahead of time; setSecret checks its statements"
+            ),
+        }
+        Ok(rights)
     }
 }
 
