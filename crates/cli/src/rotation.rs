@@ -265,7 +265,11 @@ impl Rotation {
             (Start::New, None) => self.place_holder(&arn, run).await?,
         };
         run.token = Some(token.clone());
-        let function = RotationFunction::new(self.rotator.clone(), self.store.clone(), self.settings.clone());
+        let function = self.store.with_service_ports(RotationFunction::new(
+            self.rotator.clone(),
+            self.store.clone(),
+            self.settings.clone(),
+        ));
         for step in Step::ALL {
             let began = Instant::now();
             let event = RotationEvent::new(&arn, &token, step);

@@ -12,7 +12,9 @@ use rotor_core::password::PasswordPolicy;
 use rotor_core::secrets_manager::{
     PutSecretValue, SecretVersion, UpdateVersionStage, VersionSelector, VersionSummary,
 };
-use rotor_core::{AwsSecretsManager, SecretDescription, SecretsManager, SecretsManagerError};
+use rotor_core::{
+    AwsSecretsManager, RotationFunction, Rotator, SecretDescription, SecretsManager, SecretsManagerError,
+};
 use secrecy::SecretString;
 
 pub(crate) use access::AccessError;
@@ -83,13 +85,12 @@ impl Store {
                 let config = AwsSecretsManager::load_config(args.endpoint_url.as_deref()).await;
                 let target = args.endpoint_url.as_deref().unwrap_or("AWS Secrets Manager");
                 let region = access::preflight(config.credentials_provider(), config.region()).await;
-                let secrets = AwsSecretsManager::from_config(&config);
                 let line = match &region {
                     Ok(region) => format!("{target} in {region} ({})", choice.reason),
                     Err(_) => format!("{target} ({})", choice.reason),
                 };
                 let store = region
-                    .map(|region| Self::Aws(AwsStore::new(secrets, target.to_owned(), region)))
+                    .map(|region| Self::Aws(AwsStore::new(&config, target.to_owned(), region)))
                     .map_err(OpenError::from);
                 (line, store)
             }
@@ -156,6 +157,18 @@ impl Store {
     }
 
     /// The local store, for the commands that only it supports.
+    /// `function` with the RDS and Redshift ports a deployed function has, for the AWS store;
+    /// unchanged for the local store, whose secrets name their hosts.
+    pub(crate) fn with_service_ports<R: Rotator, S: SecretsManager>(
+        &self,
+        function: RotationFunction<R, S>,
+    ) -> RotationFunction<R, S> {
+        match self {
+            Self::Aws(aws) => aws.with_service_ports(function),
+            Self::Local(_) => function,
+        }
+    }
+
     pub(crate) fn local(&self) -> Option<&LocalStore> {
         match self {
             Self::Local(store) => Some(store),

@@ -37,6 +37,14 @@ impl AwsRedshift {
         }
     }
 
+    /// Clients on `config` (the `rotor` CLI's, with its profile and `--endpoint-url`).
+    pub fn from_config(config: &aws_config::SdkConfig) -> Self {
+        Self::new(
+            aws_sdk_redshift::Client::new(config),
+            aws_sdk_redshiftserverless::Client::new(config),
+        )
+    }
+
     /// Clients built on first use from the process's shared SDK configuration.
     pub fn from_env() -> Self {
         Self::default()

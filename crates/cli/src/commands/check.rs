@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rotor_core::database::UsernameSetting;
-use rotor_core::rds::AwsRds;
 use rotor_core::secrets_manager::VersionSelector;
 use rotor_core::{
     Deadline, PasswordSource, RotationError, RotationEvent, RotationFunction, RotationSettings, Rotator,
@@ -264,6 +263,12 @@ fn engine_checks(rotator: RotatorName) -> Result<Option<Arc<dyn EngineChecks>>, 
         RotatorName::MysqlMultiUser => Some(Arc::new(DatabaseChecks::<rotor_mysql::MySql>::new(
             alternating()?,
         ))),
+        RotatorName::RedshiftSingleUser => Some(Arc::new(DatabaseChecks::<rotor_redshift::Redshift>::new(
+            Strategy::SingleUser,
+        ))),
+        RotatorName::RedshiftMultiUser => Some(Arc::new(DatabaseChecks::<rotor_redshift::Redshift>::new(
+            alternating()?,
+        ))),
         _ => None,
     })
 }
@@ -337,11 +342,13 @@ impl Context {
             checks,
             progress: progress.clone(),
         };
-        let mut function = RotationFunction::new(preflight, view.clone(), self.settings.clone());
-        if self.store.local().is_none() {
-            // What the deployed function has: RDS completes RDS-managed master secrets.
-            function = function.with_rds(Arc::new(AwsRds::from_env()));
-        }
+        // What the deployed function has: RDS and Redshift complete the master secrets they
+        // manage.
+        let function = self.store.with_service_ports(RotationFunction::new(
+            preflight,
+            view.clone(),
+            self.settings.clone(),
+        ));
         let event = RotationEvent::new(&description.arn, &token, Step::TestSecret);
         let tested = function.invoke(&event, Deadline::after(self.timeout)).await;
         verdict.passed.extend(progress.passed());

@@ -17,34 +17,58 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
+use aws_config::SdkConfig;
 use rotor_core::password::PasswordPolicy;
+use rotor_core::rds::{AwsRds, RdsApi};
+use rotor_core::redshift::RedshiftApi;
 use rotor_core::secrets_manager::{
     PutSecretValue, SecretVersion, UpdateVersionStage, VersionSelector, VersionSummary,
 };
-use rotor_core::{AwsSecretsManager, SecretDescription, SecretsManager, SecretsManagerError, StagingLabel};
+use rotor_core::{
+    AwsSecretsManager, RotationFunction, Rotator, SecretDescription, SecretsManager, SecretsManagerError,
+    StagingLabel,
+};
+use rotor_redshift::AwsRedshift;
 use secrecy::SecretString;
 
 use super::placeholder::{describe_with_placeholder, list_with_placeholder};
 
-/// The SDK adapter plus the placeholders of rotations in flight (secret ARN → token).
+/// The SDK adapter plus the placeholders of rotations in flight (secret ARN → token), and the
+/// RDS and Redshift ports a deployed function has, on the same configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct AwsStore {
     secrets: AwsSecretsManager,
     target: String,
     region: String,
     placeholders: Arc<Mutex<HashMap<String, String>>>,
+    rds: Arc<AwsRds>,
+    redshift: Arc<AwsRedshift>,
 }
 
 impl AwsStore {
-    /// Wraps an SDK adapter that calls `target` (the endpoint, or "AWS Secrets Manager") in
+    /// Clients on `config` that call `target` (the endpoint, or "AWS Secrets Manager") in
     /// `region`.
-    pub(crate) fn new(secrets: AwsSecretsManager, target: String, region: String) -> Self {
+    pub(crate) fn new(config: &SdkConfig, target: String, region: String) -> Self {
         Self {
-            secrets,
+            secrets: AwsSecretsManager::from_config(config),
             target,
             region,
             placeholders: Arc::default(),
+            rds: Arc::new(AwsRds::from_config(config)),
+            redshift: Arc::new(AwsRedshift::from_config(config)),
         }
+    }
+
+    /// `function` with what a deployed function has besides Secrets Manager: RDS and Redshift,
+    /// which complete the master secrets they manage (on the store's credentials, region and
+    /// endpoint).
+    pub(crate) fn with_service_ports<R: Rotator, S: SecretsManager>(
+        &self,
+        function: RotationFunction<R, S>,
+    ) -> RotationFunction<R, S> {
+        let rds: Arc<dyn RdsApi> = self.rds.clone();
+        let redshift: Arc<dyn RedshiftApi> = self.redshift.clone();
+        function.with_rds(rds).with_redshift(redshift)
     }
 
     /// The endpoint, or "AWS Secrets Manager", for messages.

@@ -293,6 +293,61 @@ async fn check_against_postgres_names_each_failing_check_and_changes_nothing() {
     assert!(!run.all().contains("app-password-1"));
 }
 
+/// Redshift's rotators get the same checks through the same kit, on PostgreSQL standing in on
+/// the wire (md5 passwords and logins, the `dev` database). Redshift's master privileges cannot be
+/// told ahead of time, so that check is not listed as passed.
+#[tokio::test]
+async fn check_with_the_redshift_rotators_runs_the_kits_checks_on_the_stand_in() {
+    let server = PostgresServer::start_with(PostgresOptions::new().md5_passwords(true))
+        .await
+        .unwrap();
+    server
+        .admin_sql("CREATE DATABASE dev; CREATE USER app PASSWORD 'app-Password-1';")
+        .await
+        .unwrap();
+    let redshift = |user: &str, password: &str| {
+        let mut secret = server.secret_json(user, password);
+        secret["engine"] = "redshift".into();
+        secret.as_object_mut().unwrap().remove("dbname");
+        secret
+    };
+    let sandbox = Sandbox::new();
+    let (admin, admin_password) = server.superuser();
+    sandbox.create("rs-admin", &json(&redshift(admin, admin_password)));
+    let master_arn = sandbox.model().describe_secret("rs-admin").await.unwrap().arn;
+    let mut app = redshift("app", "app-Password-1");
+    app["masterarn"] = master_arn.into();
+    sandbox.create("rs/app", &json(&app));
+    let mut refused = app.clone();
+    refused["password"] = "wrong-Password-1".into();
+    sandbox.create("rs/refused", &json(&refused));
+    let log_before = server.log().unwrap().len();
+
+    let run = sandbox.rotor(&["check", "rs/app", "--rotator", "redshift-multi-user"]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains(
+            "passed: secret readable, rotation enabled, no rotation in progress, AWSCURRENT parses, \
+             masterarn present, clone name fits, AWSCURRENT logs in, master secret resolves, \
+             master logs in, configuration test, password policy"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = sandbox.rotor(&["check", "rs/refused", "--rotator", "redshift-single-user"]);
+    run.expect(1);
+    let (failed, why) = row(&run, "rs/refused");
+    assert!(failed.contains("AWSCURRENT logs in"), "{failed}");
+    assert!(
+        why.unwrap().contains("refused the current credential"),
+        "{}",
+        run.stdout
+    );
+
+    let log = server.log().unwrap();
+    assert_eq!(postgres_changes(&log[log_before..]), Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn check_against_mariadb_names_each_failing_check_and_changes_nothing() {
     let server = MariaDbServer::start_with(MariaDbOptions::new().tls(true))

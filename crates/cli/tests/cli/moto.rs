@@ -147,3 +147,48 @@ fn an_unreachable_endpoint_fails_with_one_line_advice_and_exit_code_8() {
         run.all()
     );
 }
+
+/// The endpoint moto reports for a DB instance named `shop` in us-east-1.
+const RDS_ENDPOINT: &str = "shop.aaaaaaaaaa.us-east-1.rds.amazonaws.com";
+
+/// Against AWS, `rotor rotate` has what the deployed function has: the RDS API, on the CLI's own
+/// endpoint and credentials, completes an RDS-managed master secret (only username and
+/// password, and its tag), so the rotation gets as far as the database, whose name does not
+/// resolve here, instead of stopping at the master secret.
+#[tokio::test]
+async fn rotate_completes_an_rds_managed_master_through_the_clis_endpoint() {
+    let moto = MotoServer::start().await.unwrap();
+    let master = moto
+        .create_rds_managed_master("shop", "postgres_admin", "master-Password-1", 5432)
+        .await
+        .unwrap()
+        .secret_arn;
+    let child = serde_json::json!({
+        "engine": "postgres", "host": RDS_ENDPOINT, "port": 5432, "username": "app",
+        "password": "app-Password-1", "masterarn": master,
+    });
+    moto.secrets_manager()
+        .await
+        .client()
+        .create_secret()
+        .name("rds/app")
+        .secret_string(child.to_string())
+        .send()
+        .await
+        .unwrap();
+    let sandbox = Sandbox::new();
+
+    let run = sandbox.run(
+        aws_command(
+            &sandbox,
+            &moto.endpoint(),
+            &["rotate", "rds/app", "--rotator", "postgres-multi-user"],
+        ),
+        None,
+    );
+
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(run.all().contains("PostgresUnreachable"), "{}", run.all());
+    assert!(!run.all().contains("RdsUnavailable"), "{}", run.all());
+    assert!(!run.all().contains("master-Password-1"));
+}

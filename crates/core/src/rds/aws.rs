@@ -27,6 +27,11 @@ impl AwsRds {
         }
     }
 
+    /// A client on `config` (the `rotor` CLI's, with its profile and `--endpoint-url`).
+    pub fn from_config(config: &aws_config::SdkConfig) -> Self {
+        Self::new(Client::new(config))
+    }
+
     /// A client built on first use from the process's shared SDK configuration.
     pub fn from_env() -> Self {
         Self::default()
