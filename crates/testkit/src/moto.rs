@@ -402,19 +402,7 @@ impl BridgedMoto {
     /// An SDK configuration for it: region `us-east-1`, static test credentials, its endpoint, the standard
     /// retry mode.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-                "testing",
-                "testing",
-                None,
-                None,
-                "rotor-testkit",
-            ))
-            .endpoint_url(self.endpoint())
-            .retry_config(aws_config::retry::RetryConfig::standard())
-            .load()
-            .await
+        crate::moto_rotation::test_sdk_config(self.endpoint()).await
     }
 
     async fn control(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, LaunchError> {

@@ -90,19 +90,7 @@ impl MotoServer {
     /// An SDK configuration for this server: region `us-east-1`, static test credentials, the
     /// server's endpoint, and the standard retry mode.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-                "testing",
-                "testing",
-                None,
-                None,
-                "rotor-testkit",
-            ))
-            .endpoint_url(self.endpoint())
-            .retry_config(aws_config::retry::RetryConfig::standard())
-            .load()
-            .await
+        test_sdk_config(self.endpoint()).await
     }
 
     /// rotor's RDS adapter pointed at this server.
@@ -180,4 +168,22 @@ impl MotoServer {
             })?;
         Ok(())
     }
+}
+
+/// The SDK configuration of a moto server at `endpoint`: region `us-east-1`, static test
+/// credentials, the standard retry mode.
+pub(crate) async fn test_sdk_config(endpoint: String) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "rotor-testkit",
+        ))
+        .endpoint_url(endpoint)
+        .retry_config(aws_config::retry::RetryConfig::standard())
+        .load()
+        .await
 }

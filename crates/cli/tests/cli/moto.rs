@@ -167,15 +167,7 @@ async fn rotate_completes_an_rds_managed_master_through_the_clis_endpoint() {
         "engine": "postgres", "host": RDS_ENDPOINT, "port": 5432, "username": "app",
         "password": "app-Password-1", "masterarn": master,
     });
-    moto.secrets_manager()
-        .await
-        .client()
-        .create_secret()
-        .name("rds/app")
-        .secret_string(child.to_string())
-        .send()
-        .await
-        .unwrap();
+    moto.create_secret("rds/app", &child, &[]).await.unwrap();
     let sandbox = Sandbox::new();
 
     let run = sandbox.run(
