@@ -3,7 +3,8 @@
 //! PostgreSQL's SQLSTATEs.
 
 use rotor_core::database::{
-    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, ServerCode, StatementGuard, UsernameLimit,
+    DatabaseSecret, Engine, EngineFamily, ErrorTypes, Login, MasterRights, ServerCode, StatementGuard,
+    UserPair, UsernameLimit,
 };
 use rotor_core::{ErrorClass, database_error_types};
 use rotor_postgres::{PgWire, Postgres, Session};
@@ -19,6 +20,12 @@ const PINNED_SEARCH_PATH: &str = "SET search_path TO pg_catalog";
 
 /// `session_user`: the user that authenticated.
 const SESSION_USER: &str = "SELECT session_user";
+
+/// Whether the session's user is a superuser: Redshift's admin user is.
+const IS_SUPERUSER: &str = "\
+SELECT u.usesuper
+  FROM pg_catalog.pg_user u
+ WHERE u.usename = session_user";
 
 /// Amazon Redshift (provisioned clusters and Serverless workgroups) over rotor-postgres's
 /// tokio-postgres sessions, with rustls.
@@ -69,6 +76,24 @@ impl Engine for Redshift {
 
     async fn close(session: RedshiftSession) {
         session.close().await;
+    }
+
+    /// A superuser (Redshift's admin user) may do everything alternating users sends. Another
+    /// master may still hold `CREATE USER` and the grants through Redshift's role-based access
+    /// control, which this does not read: that is [`MasterRights::Unknown`], and the rotation's
+    /// own statements decide.
+    async fn check_master_rights(
+        session: &mut RedshiftSession,
+        _: &UserPair,
+        _: &str,
+    ) -> Result<MasterRights, RedshiftError> {
+        const OPERATION: &str = "SELECT usesuper";
+        let superuser: bool = session.query_value(OPERATION, IS_SUPERUSER).await?;
+        Ok(if superuser {
+            MasterRights::Held
+        } else {
+            MasterRights::Unknown
+        })
     }
 }
 
