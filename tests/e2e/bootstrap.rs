@@ -203,7 +203,7 @@ const SCRATCH_PREFIX: &str = "rotor-e2e-";
 fn scratch_dir(bin: &str) -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     if NEXT.load(Ordering::Relaxed) == 0 {
-        remove_orphaned_scratch_dirs();
+        rotor_testkit::remove_orphaned_dirs(SCRATCH_PREFIX);
     }
     let dir = std::env::temp_dir().join(format!(
         "{SCRATCH_PREFIX}{}-{}-{bin}",
@@ -213,27 +213,6 @@ fn scratch_dir(bin: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("create {}: {error}", dir.display()));
     dir
-}
-
-/// A test process killed outright (a nextest timeout) runs no destructor: its function exits by
-/// itself (its Runtime API is gone) but its directory stays. Remove those of dead test processes.
-fn remove_orphaned_scratch_dirs() {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(SCRATCH_PREFIX))
-            .and_then(|rest| rest.split('-').next())
-        else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 fn output_file(dir: &Path, name: &str) -> File {

@@ -44,12 +44,23 @@ impl MotoServer {
     /// [`LaunchError::ProgramNotFound`] when no `moto_server` is found, [`LaunchError::Exited`] or
     /// [`LaunchError::NotReady`] (with the end of its log) when it does not come up.
     pub async fn start() -> Result<Self, LaunchError> {
-        let program = find_moto_server()?;
+        Self::start_program(&find_moto_server()?, &[]).await
+    }
+
+    /// Starts `program leading_args… -H 127.0.0.1 -p <port>` as the server: anything that serves moto's API
+    /// the way `moto_server` does (a script that starts moto with patches, say). Port, readiness, log and
+    /// clean-up are exactly [`start`](Self::start)'s.
+    ///
+    /// # Errors
+    /// [`LaunchError::Spawn`] when `program` cannot start, [`LaunchError::Exited`] or
+    /// [`LaunchError::NotReady`] (with the end of its log) when it does not come up.
+    pub async fn start_program(program: &Path, leading_args: &[&str]) -> Result<Self, LaunchError> {
         let dir = ScratchDir::create("moto", None)?;
         let log = dir.path().join("moto.log");
 
         let (process, port) = start_on_free_port(SERVER, |port| {
-            let mut command = Command::new(&program);
+            let mut command = Command::new(program);
+            command.args(leading_args);
             command.args(["-H", LOCALHOST, "-p", &port.to_string()]);
             let spec = ServerCommand {
                 server: SERVER,

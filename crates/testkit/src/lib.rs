@@ -25,6 +25,7 @@ pub mod faults;
 pub mod harness;
 mod moto;
 mod moto_rotation;
+mod orphans;
 
 /// The launcher crate's HTTP client, under the path the moto helpers use.
 mod launch {
@@ -33,6 +34,7 @@ mod launch {
 
 pub use moto::{BridgedMoto, MotoServer, RdsManagedMaster};
 pub use moto_rotation::STUB_FUNCTION;
+pub use orphans::remove_orphaned_dirs;
 pub use rotor_launch::{
     LaunchError, MOTO_SERVER_ENV, MariaDbOptions, MariaDbServer, POSTGRES_BIN_DIR_ENV, PostgresInstallation,
     PostgresOptions, PostgresServer, TestCa, TlsError, TlsFiles, postgres_installations,

@@ -157,20 +157,25 @@ impl MotoServer {
 /// the test serves, which runs the real function. The script's docstring lists what moto gets wrong and what the
 /// bridge models; [`MotoServer::start_with_lambda_bridge`] starts one.
 ///
-/// Dropping it kills the process and deletes its directory; a test process killed outright leaves no process
-/// behind either (the script exits when its parent does), and the next bridge removes its directory.
+/// It is a [`MotoServer`] (through `Deref`) with the bridge's controls: started, logged and stopped by the
+/// launcher like every moto server. Dropping it kills the process and deletes its directory; a test process
+/// killed outright leaves no process behind either (the script exits when its parent does), and the next
+/// bridge removes its directory.
 #[derive(Debug)]
 pub struct BridgedMoto {
-    child: std::process::Child,
-    port: u16,
-    dir: std::path::PathBuf,
+    server: MotoServer,
+}
+
+impl Deref for BridgedMoto {
+    type Target = MotoServer;
+
+    fn deref(&self) -> &Self::Target {
+        &self.server
+    }
 }
 
 /// The bridge script, shipped next to this crate's sources.
 const LAMBDA_BRIDGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/moto/lambda_bridge.py");
-
-/// How long the bridge may take to answer `GET /moto-api/`.
-const BRIDGE_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl MotoServer {
     /// Starts moto through the Lambda bridge (see [`BridgedMoto`]), forwarding invocations to `invoke_url`
@@ -180,113 +185,22 @@ impl MotoServer {
     /// The Python is the one that has moto: the interpreter of `$ROTOR_MOTO_SERVER`'s or
     /// `<workspace>/.venv/bin/moto_server`'s shebang, the workspace venv's `python3`, or `python3` on `PATH`,
     /// whichever first imports moto, as its `sys.executable` (so a pyenv shim resolves to the real interpreter).
+    /// It runs unbuffered (`-u`), so the log is complete when a test reads it.
     ///
     /// # Errors
-    /// [`LaunchError::ProgramNotFound`] when no Python has moto, [`LaunchError::Spawn`] or [`LaunchError::Io`]
-    /// when the process cannot start, [`LaunchError::Exited`] or [`LaunchError::NotReady`] (with the end of its
-    /// log) when it does not come up.
+    /// [`LaunchError::ProgramNotFound`] when no Python has moto; otherwise as
+    /// [`rotor_launch::MotoServer::start_program`].
     pub async fn start_with_lambda_bridge(invoke_url: &str) -> Result<BridgedMoto, LaunchError> {
         let python = python_with_moto()?;
-        remove_orphaned_bridge_dirs();
-        let dir = std::env::temp_dir().join(format!(
-            "{BRIDGE_DIR_PREFIX}{}-{}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|source| LaunchError::Io {
-            operation: "create",
-            path: dir.clone(),
-            source,
-        })?;
-        let log_path = dir.join("bridge.log");
-        let mut last = None;
-        for _attempt in 0..3 {
-            let port = free_port(&dir)?;
-            let log = std::fs::File::create(&log_path).map_err(|source| LaunchError::Io {
-                operation: "create",
-                path: log_path.clone(),
-                source,
-            })?;
-            let stderr = log.try_clone().map_err(|source| LaunchError::Io {
-                operation: "duplicate",
-                path: log_path.clone(),
-                source,
-            })?;
-            let child = std::process::Command::new(&python)
-                .arg(LAMBDA_BRIDGE)
-                .args([
-                    "--invoke-url",
-                    invoke_url,
-                    "-H",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                ])
-                .env("PYTHONUNBUFFERED", "1")
-                .stdin(std::process::Stdio::null())
-                .stdout(log)
-                .stderr(stderr)
-                .spawn()
-                .map_err(|source| LaunchError::Spawn {
-                    program: python.display().to_string(),
-                    source,
-                })?;
-            let mut bridge = BridgedMoto {
-                child,
-                port,
-                dir: dir.clone(),
-            };
-            match bridge.wait_until_ready().await {
-                Ok(()) => return Ok(bridge),
-                // Another process may have taken the port between its release and the bind: try another.
-                Err(error @ LaunchError::Exited { .. }) => {
-                    last = Some(error);
-                    bridge.dir = std::path::PathBuf::new();
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        Err(last.unwrap_or(LaunchError::PortCollisions {
-            server: "lambda bridge",
-            attempts: 3,
-        }))
+        // The directories of moto servers whose test process was killed outright (the launcher names
+        // them `rotor-testkit-moto-<pid>-…`); a bridge exits by itself then, its directory stays.
+        crate::remove_orphaned_dirs("rotor-testkit-moto-");
+        let args = ["-u", LAMBDA_BRIDGE, "--invoke-url", invoke_url];
+        let server = rotor_launch::MotoServer::start_program(&python, &args).await?;
+        Ok(BridgedMoto {
+            server: Self { server },
+        })
     }
-}
-
-/// The prefix of a bridge's directory, `<tmp>/rotor-testkit-bridge-<test pid>-<n>`.
-const BRIDGE_DIR_PREFIX: &str = "rotor-testkit-bridge-";
-
-/// A test process killed outright runs no destructor: its bridge exits by itself (its parent is gone) but the
-/// directory stays. Removes those of dead test processes.
-fn remove_orphaned_bridge_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(BRIDGE_DIR_PREFIX))
-            .and_then(|rest| rest.split('-').next())
-        else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !std::path::Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// A loopback port that was free a moment ago.
-fn free_port(dir: &std::path::Path) -> Result<u16, LaunchError> {
-    let io = |source| LaunchError::Io {
-        operation: "bind a free port for",
-        path: dir.to_owned(),
-        source,
-    };
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io)?;
-    Ok(listener.local_addr().map_err(io)?.port())
 }
 
 /// The interpreter of the first candidate that imports moto, as that interpreter's `sys.executable`.
@@ -341,73 +255,9 @@ fn python_with_moto() -> Result<std::path::PathBuf, LaunchError> {
 }
 
 impl BridgedMoto {
-    async fn wait_until_ready(&mut self) -> Result<(), LaunchError> {
-        let began = std::time::Instant::now();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(LaunchError::Exited {
-                    server: "lambda bridge",
-                    status,
-                    log_tail: self.log_tail(),
-                });
-            }
-            if crate::launch::http::request(self.port, "GET", "/moto-api/")
-                .await
-                .is_ok_and(|response| response.status == 200)
-            {
-                return Ok(());
-            }
-            if began.elapsed() > BRIDGE_START_TIMEOUT {
-                return Err(LaunchError::NotReady {
-                    server: "lambda bridge",
-                    waited: began.elapsed(),
-                    log_tail: self.log_tail(),
-                });
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let log = self.log().unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-
-    /// The endpoint URL for an AWS SDK client, e.g. `http://127.0.0.1:41234`.
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Everything the process printed so far (moto's request lines, Python errors).
-    ///
-    /// # Errors
-    /// [`LaunchError::Io`] when the log cannot be read.
-    pub fn log(&self) -> Result<String, LaunchError> {
-        let path = self.dir.join("bridge.log");
-        std::fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|source| LaunchError::Io {
-                operation: "read",
-                path,
-                source,
-            })
-    }
-
-    /// An SDK configuration for it: region `us-east-1`, static test credentials, its endpoint, the standard
-    /// retry mode.
-    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        crate::moto_rotation::test_sdk_config(self.endpoint()).await
-    }
-
     async fn control(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, LaunchError> {
         let response = crate::launch::http::send(
-            self.port,
+            self.port(),
             "POST",
             path,
             &[("Content-Type", "application/json")],
@@ -454,22 +304,10 @@ impl BridgedMoto {
     /// # Errors
     /// [`LaunchError::Http`] when the bridge does not answer.
     pub async fn stats(&self) -> Result<serde_json::Value, LaunchError> {
-        let response = crate::launch::http::request(self.port, "GET", "/rotor-bridge/stats").await?;
+        let response = crate::launch::http::request(self.port(), "GET", "/rotor-bridge/stats").await?;
         serde_json::from_str(&response.body).map_err(|error| LaunchError::Http {
             request: "GET /rotor-bridge/stats".to_owned(),
             detail: error.to_string(),
         })
-    }
-}
-
-impl Drop for BridgedMoto {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _already_gone = self.child.kill();
-        }
-        let _reaped = self.child.wait();
-        if !self.dir.as_os_str().is_empty() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
     }
 }
