@@ -123,18 +123,11 @@ pub fn check_alternating(
     pending: &DatabaseSecret,
 ) -> Result<UserPair, PairMismatch> {
     same_target(current, pending)?;
-    if alternate_username(&current.username) != pending.username {
+    let (pair, partner) = UserPair::next_rotation(&current.username);
+    if partner != pending.username {
         return Err(PairMismatch::NotAlternatePair);
     }
-    let (original, clone) = if pending.username.len() > current.username.len() {
-        (&current.username, &pending.username)
-    } else {
-        (&pending.username, &current.username)
-    };
-    Ok(UserPair {
-        original: original.clone(),
-        clone: clone.clone(),
-    })
+    Ok(pair)
 }
 
 /// The master's own user must not be one of the child's pair: the master never rotates itself.
