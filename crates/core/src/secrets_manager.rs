@@ -16,6 +16,10 @@ pub use types::{
     PutSecretValue, SecretDescription, SecretVersion, UpdateVersionStage, VersionSelector, VersionSummary,
 };
 
+/// The longest ARN that the tag of a service-managed secret (RDS's, Redshift's) may hold: AWS's
+/// rotation functions refuse longer ones, and so does rotor.
+pub(crate) const MAX_TAG_ARN_LENGTH: usize = 256;
+
 use std::future::Future;
 
 use secrecy::SecretString;

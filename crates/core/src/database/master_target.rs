@@ -19,6 +19,7 @@ use crate::error::{Classify, ErrorClass, RotatorError};
 use crate::rds::{DbCluster, DbInstance, RdsApi, RdsError, identifier_of};
 use crate::redshift::{self, ManagedDatabase};
 use crate::secret::SecretJson;
+use crate::secrets_manager::MAX_TAG_ARN_LENGTH;
 
 use super::secret::DatabaseSecret;
 
@@ -27,12 +28,10 @@ pub const PRIMARY_INSTANCE_TAG: &str = "aws:rds:primaryDBInstanceArn";
 /// The tag RDS puts on the master secret it manages for a DB cluster.
 pub const PRIMARY_CLUSTER_TAG: &str = "aws:rds:primaryDBClusterArn";
 
-/// The tags with which Redshift marks the master secrets it manages (a provisioned cluster, a
-/// Serverless namespace); see [`redshift::PROVISIONED_TAG`] and [`redshift::SERVERLESS_TAG`].
-pub const REDSHIFT_MANAGED_TAGS: [&str; 2] = [redshift::PROVISIONED_TAG, redshift::SERVERLESS_TAG];
-
-/// The longest ARN a tag may name (AWS's functions refuse longer ones).
-const MAX_ARN_LENGTH: usize = 256;
+/// The tags with which Redshift marks the master secrets it manages (a Serverless namespace, a
+/// provisioned cluster; see [`redshift::SERVERLESS_TAG`] and [`redshift::PROVISIONED_TAG`]), in
+/// the order they are looked for, which is AWS's own function's.
+pub const REDSHIFT_MANAGED_TAGS: [&str; 2] = [redshift::SERVERLESS_TAG, redshift::PROVISIONED_TAG];
 
 /// Why the master's database cannot be found. Names what was missing, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -184,9 +183,11 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
         (Some((tag, arn)), _) => (tag, arn, false),
         (None, Some((tag, arn))) => (tag, arn, true),
         (None, None) => {
-            // Serverless first, as AWS's own function looks.
-            return match tagged(redshift::SERVERLESS_TAG).or_else(|| tagged(redshift::PROVISIONED_TAG)) {
-                Some((tag, arn)) => complete_from_redshift(ctx, master_arn, &tag, &arn).await,
+            let redshift = REDSHIFT_MANAGED_TAGS
+                .into_iter()
+                .find_map(|known| tagged(known).map(|(key, arn)| (known, key, arn)));
+            return match redshift {
+                Some((known, key, arn)) => complete_from_redshift(ctx, master_arn, known, &key, &arn).await,
                 None => Err(MasterTargetError::NoRdsTag {
                     secret_id: master_arn.to_owned(),
                 }
@@ -194,7 +195,7 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
             };
         }
     };
-    if arn.len() > MAX_ARN_LENGTH || !arn.starts_with("arn:") || identifier_of(&arn).is_empty() {
+    if arn.len() > MAX_TAG_ARN_LENGTH || !arn.starts_with("arn:") || identifier_of(&arn).is_empty() {
         return Err(MasterTargetError::BadRdsTag {
             secret_id: master_arn.to_owned(),
             tag,
@@ -241,28 +242,27 @@ pub(super) async fn complete(ctx: &SecretContext<'_>, master_arn: &str) -> Resul
 }
 
 /// Completes a Redshift-managed master secret from the Redshift API: the endpoint of the cluster
-/// or of the namespace's workgroup that its tag `tag` (value `arn`) names, and engine `redshift`.
+/// or of the namespace's workgroup that its tag (`known` of [`REDSHIFT_MANAGED_TAGS`], spelled
+/// `key` on the secret, value `arn`) names, and engine `redshift`.
 async fn complete_from_redshift(
     ctx: &SecretContext<'_>,
     master_arn: &str,
-    tag: &str,
+    known: &'static str,
+    key: &str,
     arn: &str,
 ) -> Result<Completion, RotatorError> {
     let Some(api) = ctx.redshift() else {
-        let tag = REDSHIFT_MANAGED_TAGS
-            .into_iter()
-            .find(|known| known.eq_ignore_ascii_case(tag))
-            .unwrap_or(redshift::PROVISIONED_TAG);
         return Err(MasterTargetError::RedshiftManaged {
             secret_id: master_arn.to_owned(),
-            tag,
+            tag: known,
         }
         .into());
     };
-    let database = ManagedDatabase::from_tag(tag, arn).ok_or_else(|| MasterTargetError::BadRedshiftTag {
-        secret_id: master_arn.to_owned(),
-        tag: tag.to_owned(),
-    })?;
+    let database =
+        ManagedDatabase::from_tag(known, arn).ok_or_else(|| MasterTargetError::BadRedshiftTag {
+            secret_id: master_arn.to_owned(),
+            tag: key.to_owned(),
+        })?;
     let endpoint = database.endpoint(api).await?;
     tracing::info!(
         secret_id = ctx.secret_id(),

@@ -1,6 +1,7 @@
 //! A Redshift-managed admin secret's tag, and the endpoint of the database it names.
 
 use super::{Cluster, Page, RedshiftApi, RedshiftApiError, RedshiftEndpoint, Workgroup};
+use crate::secrets_manager::MAX_TAG_ARN_LENGTH;
 
 /// The tag Redshift puts on the admin secret it manages for a provisioned cluster; its value is
 /// the cluster's ARN (`arn:aws:redshift:<region>:<account>:cluster:<identifier>`).
@@ -12,9 +13,6 @@ pub const SERVERLESS_TAG: &str = "aws:redshift-serverless:namespacearn";
 /// The engine of a Redshift-managed admin secret (which names none): AWS's Redshift functions
 /// accept only this one.
 pub const ENGINE: &str = "redshift";
-
-/// The longest ARN a tag may name (AWS's functions refuse longer ones).
-const MAX_ARN_LENGTH: usize = 256;
 
 /// The database a Redshift-managed admin secret belongs to, as its tag names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +34,7 @@ impl ManagedDatabase {
     /// with value `arn` names; `None` when the key is neither or the value is not an ARN of that
     /// kind of at most 256 characters. Nothing is guessed from a value of another shape.
     pub fn from_tag(key: &str, arn: &str) -> Option<Self> {
-        if arn.len() > MAX_ARN_LENGTH {
+        if arn.len() > MAX_TAG_ARN_LENGTH {
             return None;
         }
         let parts: Vec<&str> = arn.split(':').collect();
