@@ -100,6 +100,8 @@ async fn a_child_that_owns_its_database_cannot_make_the_master_run_its_code() {
     let alternating = Harness::with_store(model, &secret, |faults| {
         AlternatingUsers::new().with_fault_points(faults)
     });
+    // The configuration test reads the master's rights through the same planted traps.
+    alternating.test_configuration().await.unwrap();
     alternating.rotate().await.unwrap();
     alternating.rotate().await.unwrap();
     let (user, password) = alternating.credential(StagingLabel::Current).await;
